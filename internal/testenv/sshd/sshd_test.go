@@ -1,0 +1,82 @@
+package sshd
+
+import (
+	"net"
+	"os"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+func TestStartAcceptsAuthorizedKeysOnly(t *testing.T) {
+	t.Parallel()
+	user := NewKey(t, Ed25519)
+	stranger := NewKey(t, Ed25519)
+	s := Start(t, Options{AuthorizedKeys: []ssh.PublicKey{user.Public}})
+
+	config := func(k Key) *ssh.ClientConfig {
+		return &ssh.ClientConfig{
+			User:            "root",
+			Auth:            []ssh.AuthMethod{ssh.PublicKeys(k.Signer)},
+			HostKeyCallback: ssh.FixedHostKey(s.HostKey),
+		}
+	}
+	c, err := ssh.Dial("tcp", s.Addr(), config(user))
+	if err != nil {
+		t.Fatalf("login with the authorized key: %v", err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.Output("echo hello")
+	if err != nil || string(out) != "hello\n" {
+		t.Errorf("remote echo = %q, %v", out, err)
+	}
+	if _, err := ssh.Dial("tcp", s.Addr(), config(stranger)); err == nil {
+		t.Errorf("a key that is not authorized logged in")
+	}
+}
+
+func TestKeyFormatsParse(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []KeyType{Ed25519, RSA, ECDSA} {
+		k := NewKey(t, typ)
+		for name, pemText := range map[string]string{"openssh": k.OpenSSH(t), "pem": k.PEM(t)} {
+			s, err := ssh.ParsePrivateKey([]byte(pemText))
+			if err != nil {
+				t.Errorf("%s %s: %v", typ, name, err)
+				continue
+			}
+			if got, want := ssh.FingerprintSHA256(s.PublicKey()), ssh.FingerprintSHA256(k.Public); got != want {
+				t.Errorf("%s %s: fingerprint %s, want %s", typ, name, got, want)
+			}
+		}
+	}
+	// Encrypted OpenSSH keys go through bcrypt_pbkdf, slow under -race: one type is enough here.
+	k := NewKey(t, Ed25519)
+	if _, err := ssh.ParsePrivateKeyWithPassphrase([]byte(k.OpenSSHWithPassphrase(t, "pw")), []byte("pw")); err != nil {
+		t.Errorf("encrypted: %v", err)
+	}
+}
+
+func TestStartAgentServesKeys(t *testing.T) {
+	t.Parallel()
+	k := NewKey(t, ECDSA)
+	path := StartAgent(t, k)
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	keys, err := agent.NewClient(c).List()
+	if err != nil || len(keys) != 1 || !strings.HasPrefix(keys[0].Format, "ecdsa-") {
+		t.Fatalf("agent keys = %v, %v; want the one ECDSA key", keys, err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("agent socket: %v", err)
+	}
+}

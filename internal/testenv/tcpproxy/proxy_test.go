@@ -1,0 +1,85 @@
+package tcpproxy
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// echoServer answers every line it reads with the same line.
+func echoServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = io.Copy(c, c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func roundTrip(c net.Conn, r *bufio.Reader, msg string) (string, error) {
+	_ = c.SetDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := io.WriteString(c, msg+"\n"); err != nil {
+		return "", err
+	}
+	return r.ReadString('\n')
+}
+
+func TestProxyForwardsCutsAndStalls(t *testing.T) {
+	t.Parallel()
+	p := Start(t, echoServer(t))
+
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	if got, err := roundTrip(c, r, "hello"); err != nil || got != "hello\n" {
+		t.Fatalf("through the proxy: got %q, %v; want the echo", got, err)
+	}
+
+	if got := p.Cut(); got != 1 {
+		t.Errorf("Cut() = %d, want 1 connection closed", got)
+	}
+	if _, err := roundTrip(c, r, "again"); err == nil {
+		t.Errorf("a cut connection still carries data")
+	}
+
+	// A new connection after the cut works, then a stall silences it without closing it.
+	c2, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	r2 := bufio.NewReader(c2)
+	if got, err := roundTrip(c2, r2, "second"); err != nil || got != "second\n" {
+		t.Fatalf("after a cut: got %q, %v; want the echo", got, err)
+	}
+	if got := p.Stall(); got != 1 {
+		t.Errorf("Stall() = %d, want 1 connection stalled", got)
+	}
+	_, err = roundTrip(c2, r2, "lost")
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("stalled connection: err = %v, want a read timeout (open but silent)", err)
+	}
+	if got, want := p.Accepted(), 2; got != want {
+		t.Errorf("Accepted() = %d, want %d", got, want)
+	}
+}
