@@ -55,6 +55,12 @@ func Main(ctx context.Context, args []string, commands []Command, opts ...Option
 	switch name {
 	case "version", "--version":
 		rt.Infof("twittix-infra %s", Version)
+		if rt.getenv("GITHUB_OUTPUT") != "" {
+			if err := rt.SetOutput("version", Version); err != nil {
+				rt.ReportError(err)
+				return ExitFailure
+			}
+		}
 		return ExitOK
 	case "help", "-h", "--help":
 		rt.printCommands(commands)

@@ -205,7 +205,7 @@ func TestSummaryRendering(t *testing.T) {
 	}
 }
 
-func TestMain(t *testing.T) {
+func TestMainDispatch(t *testing.T) {
 	t.Parallel()
 	cmd := Command{Name: "test", Summary: "A test command", Setup: func(in *Inputs) RunFunc {
 		o := &testOptions{}

@@ -1,0 +1,42 @@
+# twittix/infra — build, test, lint, demo and benchmark.
+# `make test` is what CI runs (through .ci/run, which first installs and starts docker and sshd).
+
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/twittix/infra/pkg/action.Version=$(VERSION)
+BIN       := bin/twittix-infra
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build test lint demo bench image clean
+
+all: lint test
+
+## build: the static twittix-infra binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/twittix-infra
+
+## test: every test, including those that need dockerd in swarm mode and sshd (see .ci/run)
+test:
+	$(GO) test -count=1 -shuffle=on -race -timeout 60m ./...
+
+## lint: go vet, staticcheck, gofmt and go mod tidy must all be clean
+lint:
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
+
+## demo: deploy the example stack to a local swarm through the real action code, then a broken release
+demo: build
+	./examples/demo.sh
+
+## bench: every benchmark under bench/, each printing a Markdown table
+bench: build
+	$(GO) run ./bench/startup
+
+## image: the action's container image (needs network access for the Go base image)
+image:
+	docker build --build-arg VERSION=$(VERSION) -t twittix/infra:$(VERSION) .
+
+clean:
+	rm -rf bin

@@ -1,0 +1,11 @@
+// Package commands lists the subcommands of twittix-infra, one per action.
+package commands
+
+import (
+	"github.com/twittix/infra/pkg/action"
+)
+
+// All returns the commands of twittix-infra, in the order --help lists them.
+func All() []action.Command {
+	return []action.Command{}
+}

@@ -1,0 +1,174 @@
+package repotest
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	imageOnce sync.Once
+	imageTag  string
+	imageErr  error
+)
+
+// contractImage builds the image once per test binary.
+func contractImage(t *testing.T) string {
+	t.Helper()
+	requireDocker(t)
+	imageOnce.Do(func() { imageTag, imageErr = BuildImage(t.TempDir(), "contract-test") })
+	if imageErr != nil {
+		t.Fatal(imageErr)
+	}
+	return imageTag
+}
+
+func requireDocker(t *testing.T) {
+	t.Helper()
+	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		t.Fatalf("this test needs a running Docker daemon, and `docker info` failed: %v\n%s\nStart it with `dockerd >/var/log/dockerd.log 2>&1 &` (then `docker swarm init --advertise-addr 127.0.0.1`), or run .ci/run, which does both", err, out)
+	}
+}
+
+func TestDockerfileFollowsContainerActionRules(t *testing.T) {
+	t.Parallel()
+	df, err := os.ReadFile(filepath.Join(Root(), "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage, _, err := FinalStage(string(df))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(df), "\n") {
+		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(l)), "WORKDIR") {
+			t.Errorf("Dockerfile has %q: GitHub container actions must not set WORKDIR", l)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^ENTRYPOINT \["/[^"]+"\]$`).MatchString(stage) {
+		t.Errorf("the final stage needs an absolute exec-form ENTRYPOINT:\n%s", stage)
+	}
+	if m := regexp.MustCompile(`(?m)^USER (\S+)$`).FindStringSubmatch(stage); m != nil && m[1] != "0:0" && m[1] != "root" && m[1] != "0" {
+		t.Errorf("the final stage runs as %s; GitHub container actions must run as root", m[1])
+	}
+	if !strings.Contains(string(df), "CGO_ENABLED=0") || !strings.Contains(string(df), "-trimpath") {
+		t.Errorf("the binary must be static and reproducible: CGO_ENABLED=0 and -trimpath")
+	}
+}
+
+// runnerRun runs the image like the GitHub runner runs a container action: INPUT_* variables,
+// the workspace mounted at /github/workspace (also the working directory), file commands under
+// /github/file_commands, GITHUB_ACTIONS=true.
+type runnerRun struct {
+	workspace, fileCommands string
+	output, summary         string // host paths
+}
+
+func newRunnerRun(t *testing.T) *runnerRun {
+	t.Helper()
+	dir := t.TempDir()
+	r := &runnerRun{workspace: filepath.Join(dir, "workspace"), fileCommands: filepath.Join(dir, "file_commands")}
+	for _, d := range []string{r.workspace, r.fileCommands} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.output = filepath.Join(r.fileCommands, "set_output_3c5b1a2e")
+	r.summary = filepath.Join(r.fileCommands, "step_summary_3c5b1a2e")
+	for _, f := range []string{r.output, r.summary} {
+		if err := os.WriteFile(f, nil, 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+func (r *runnerRun) run(t *testing.T, image string, inputs map[string]string, args ...string) (string, int) {
+	t.Helper()
+	cmdArgs := []string{"run", "--rm", "--workdir", "/github/workspace",
+		"-e", "GITHUB_ACTIONS=true", "-e", "CI=true", "-e", "HOME=/github/home",
+		"-e", "GITHUB_WORKSPACE=/github/workspace",
+		"-e", "GITHUB_OUTPUT=/github/file_commands/" + filepath.Base(r.output),
+		"-e", "GITHUB_STEP_SUMMARY=/github/file_commands/" + filepath.Base(r.summary),
+		"-v", r.workspace + ":/github/workspace", "-v", r.fileCommands + ":/github/file_commands"}
+	for name, value := range inputs {
+		// The runner's name for an input's variable: INPUT_ + upper case, spaces to underscores.
+		cmdArgs = append(cmdArgs, "-e", "INPUT_"+strings.ToUpper(strings.ReplaceAll(name, " ", "_"))+"="+value)
+	}
+	cmdArgs = append(cmdArgs, image)
+	cmdArgs = append(cmdArgs, args...)
+	var out bytes.Buffer
+	cmd := exec.Command("docker", cmdArgs...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatalf("docker run: %v\n%s", err, out.String())
+	}
+	return out.String(), code
+}
+
+func (r *runnerRun) outputs(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(r.output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		name, delim, ok := strings.Cut(sc.Text(), "<<")
+		if !ok {
+			t.Fatalf("GITHUB_OUTPUT line %q is not a heredoc", sc.Text())
+		}
+		var value []string
+		for sc.Scan() && sc.Text() != delim {
+			value = append(value, sc.Text())
+		}
+		out[name] = strings.Join(value, "\n")
+	}
+	return out
+}
+
+func TestContainerContract(t *testing.T) {
+	t.Parallel()
+	image := contractImage(t)
+
+	t.Run("root action passes the command as its argument", func(t *testing.T) {
+		t.Parallel()
+		r := newRunnerRun(t)
+		log, code := r.run(t, image, map[string]string{"command": "version"}, "version")
+		if code != 0 {
+			t.Fatalf("exit code %d, want 0; log:\n%s", code, log)
+		}
+		if got := r.outputs(t); got["version"] != "contract-test" {
+			t.Errorf("outputs = %q, want version=contract-test; log:\n%s", got, log)
+		}
+	})
+
+	t.Run("command from INPUT_COMMAND alone", func(t *testing.T) {
+		t.Parallel()
+		r := newRunnerRun(t)
+		log, code := r.run(t, image, map[string]string{"command": "version"})
+		if code != 0 || !strings.Contains(log, "twittix-infra contract-test") {
+			t.Fatalf("exit code %d, log:\n%s", code, log)
+		}
+	})
+
+	t.Run("bad command exits non-zero with an error annotation", func(t *testing.T) {
+		t.Parallel()
+		r := newRunnerRun(t)
+		log, code := r.run(t, image, map[string]string{"command": "deplyo-swarm"}, "deplyo-swarm")
+		if code == 0 || !strings.Contains(log, `::error::unknown command "deplyo-swarm"`) {
+			t.Errorf("exit code %d, want non-zero with an ::error:: line; log:\n%s", code, log)
+		}
+	})
+}

@@ -1,0 +1,71 @@
+package repotest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rhysd/actionlint"
+
+	"github.com/twittix/infra/internal/commands"
+)
+
+// TestWorkflowsPassActionlint lints every workflow with actionlint (and shellcheck for run:
+// scripts), which also checks the inputs given to our local actions against their action.yml.
+func TestWorkflowsPassActionlint(t *testing.T) {
+	t.Parallel()
+	shellcheck, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Fatal("shellcheck is not installed; actionlint needs it to check run: scripts. Install it with `apt-get install -y shellcheck` (.ci/run does)")
+	}
+	root, err := filepath.Abs(Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	linter, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{
+		Shellcheck: shellcheck,
+		WorkingDir: root,
+		Oneline:    true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.y*ml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no workflows found under .github/workflows (%v)", err)
+	}
+	errs, err := linter.LintFiles(files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) > 0 {
+		t.Errorf("actionlint found %d problems:\n%s", len(errs), out.String())
+	}
+}
+
+// TestEveryActionIsUsedLocally checks each action is used as `uses: ./actions/<name>` in a
+// workflow, so that actionlint checks the inputs given to it against its action.yml.
+func TestEveryActionIsUsedLocally(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join(Root(), ".github", "workflows", "*.y*ml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	for _, cmd := range commands.All() {
+		if !strings.Contains(all.String(), "uses: ./actions/"+cmd.Name+"\n") {
+			t.Errorf("no workflow uses ./actions/%s; use it in ci.yml so actionlint checks its inputs", cmd.Name)
+		}
+	}
+}
