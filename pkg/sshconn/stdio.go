@@ -1,0 +1,168 @@
+package sshconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// maxStdioSessions bounds the dial-stdio sessions open at once on the SSH connection: OpenSSH
+// refuses sessions beyond MaxSessions (10 by default). A dial waits for a free slot.
+const maxStdioSessions = 8
+
+// dialStdio starts `docker system dial-stdio` on the server in a new session and returns the
+// session's stdin and stdout as a net.Conn.
+func (c *Client) dialStdio(ctx context.Context, conn *sshConn) (net.Conn, error) {
+	select {
+	case c.sessions <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	release := sync.OnceFunc(func() { <-c.sessions })
+	socket := c.plan.cfg.DockerSocket
+	command := "docker -H " + shellQuote("unix://"+socket) + " system dial-stdio"
+	nc, err := withContext(ctx, func() (net.Conn, error) {
+		sess, err := conn.client.NewSession()
+		if err != nil {
+			return nil, err
+		}
+		sc := &stdioConn{sess: sess, command: command, socket: socket, release: release, exited: make(chan struct{})}
+		if sc.stdin, err = sess.StdinPipe(); err == nil {
+			sc.stdout, err = sess.StdoutPipe()
+		}
+		sess.Stderr = &sc.stderr
+		if err == nil {
+			err = sess.Start(command)
+		}
+		if err != nil {
+			sess.Close()
+			return nil, err
+		}
+		go func() {
+			sc.waitErr = sess.Wait()
+			close(sc.exited)
+		}()
+		return sc, nil
+	})
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("failed to start `%s` on %s over SSH: %w", command, c.plan.target.addr, err)
+	}
+	return nc, nil
+}
+
+// stdioConn is a net.Conn over the stdin and stdout of a remote `docker system dial-stdio`.
+// Deadlines are not supported (as with docker's own ssh:// helper) and are ignored.
+type stdioConn struct {
+	sess    *ssh.Session
+	command string
+	socket  string
+	stdin   io.WriteCloser
+	stdout  io.Reader
+	stderr  tail
+	release func()
+
+	exited  chan struct{}
+	waitErr error
+	gotData atomic.Bool
+	once    sync.Once
+}
+
+func (s *stdioConn) Read(p []byte) (int, error) {
+	n, err := s.stdout.Read(p)
+	if n > 0 {
+		s.gotData.Store(true)
+	}
+	if errors.Is(err, io.EOF) && !s.gotData.Load() {
+		// The command ended before saying anything: it most likely failed. Say why.
+		select {
+		case <-s.exited:
+		case <-time.After(2 * time.Second):
+		}
+		msg := s.stderr.String()
+		if msg == "" && s.exitErr() != nil {
+			msg = s.exitErr().Error()
+		}
+		if msg != "" {
+			return n, fmt.Errorf("`%s` failed on the server: %s: check %s, that the docker CLI is installed there and that dockerd runs", s.command, msg, FieldDockerSocket)
+		}
+	}
+	return n, err
+}
+
+// exitErr returns how the command ended, once it did.
+func (s *stdioConn) exitErr() error {
+	select {
+	case <-s.exited:
+		return s.waitErr
+	default:
+		return nil
+	}
+}
+
+func (s *stdioConn) Write(p []byte) (int, error) { return s.stdin.Write(p) }
+
+// CloseWrite closes the command's stdin, so that it sees the end of the request stream.
+func (s *stdioConn) CloseWrite() error { return s.stdin.Close() }
+
+func (s *stdioConn) Close() error {
+	s.once.Do(func() {
+		s.stdin.Close()
+		s.sess.Close()
+		s.release()
+	})
+	return nil
+}
+
+func (s *stdioConn) LocalAddr() net.Addr                { return &net.UnixAddr{Name: "@", Net: "unix"} }
+func (s *stdioConn) RemoteAddr() net.Addr               { return &net.UnixAddr{Name: s.socket, Net: "unix"} }
+func (s *stdioConn) SetDeadline(t time.Time) error      { return nil }
+func (s *stdioConn) SetReadDeadline(t time.Time) error  { return nil }
+func (s *stdioConn) SetWriteDeadline(t time.Time) error { return nil }
+
+// tail keeps the last bytes written to it, printable characters only.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailSize = 1024
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > tailSize {
+		t.buf = t.buf[len(t.buf)-tailSize:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return ' '
+		}
+		if !unicode.IsPrint(r) {
+			return -1
+		}
+		return r
+	}, string(t.buf))
+	return strings.TrimSpace(s)
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
