@@ -1,0 +1,131 @@
+package swarm
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/moby/moby/api/types/swarm"
+)
+
+// The daemon stores a spec with a few defaults filled in (isolation "default", runtime "container",
+// failure action "pause", protocol "tcp", ...), empty lists as null and networks by ID. To know
+// whether a service would change, both the spec we would send and the spec we read are brought to
+// one form first: defaults removed, networks named, and empty values dropped.
+
+// normalizeSpec returns a copy of spec in comparable form. netNames maps network IDs to names.
+func normalizeSpec(spec swarm.ServiceSpec, netNames map[string]string) swarm.ServiceSpec {
+	s := copySpec(spec)
+	if cs := s.TaskTemplate.ContainerSpec; cs != nil {
+		if cs.Isolation == "default" {
+			cs.Isolation = ""
+		}
+	}
+	if s.Mode == (swarm.ServiceMode{}) {
+		s.Mode.Replicated = &swarm.ReplicatedService{}
+	}
+	if r := s.Mode.Replicated; r != nil && r.Replicas == nil {
+		one := uint64(1)
+		r.Replicas = &one
+	}
+	if s.TaskTemplate.Runtime == swarm.RuntimeContainer {
+		s.TaskTemplate.Runtime = ""
+	}
+	for _, uc := range []*swarm.UpdateConfig{s.UpdateConfig, s.RollbackConfig} {
+		if uc == nil {
+			continue
+		}
+		if uc.FailureAction == swarm.UpdateFailureActionPause {
+			uc.FailureAction = ""
+		}
+		if uc.Order == swarm.UpdateOrderStopFirst {
+			uc.Order = ""
+		}
+	}
+	if ep := s.EndpointSpec; ep != nil {
+		if ep.Mode == swarm.ResolutionModeVIP {
+			ep.Mode = ""
+		}
+		for i := range ep.Ports {
+			if ep.Ports[i].Protocol == "tcp" {
+				ep.Ports[i].Protocol = ""
+			}
+			if ep.Ports[i].PublishMode == swarm.PortConfigPublishModeIngress {
+				ep.Ports[i].PublishMode = ""
+			}
+		}
+	}
+	nameNetworks := func(nets []swarm.NetworkAttachmentConfig) {
+		for i := range nets {
+			if name, ok := netNames[nets[i].Target]; ok {
+				nets[i].Target = name
+			}
+		}
+		slices.SortFunc(nets, func(a, b swarm.NetworkAttachmentConfig) int { return strings.Compare(a.Target, b.Target) })
+	}
+	nameNetworks(s.TaskTemplate.Networks)
+	return s
+}
+
+// copySpec deep-copies a spec through JSON, the form in which it travels anyway.
+func copySpec(spec swarm.ServiceSpec) swarm.ServiceSpec {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		panic(err) // a ServiceSpec always marshals
+	}
+	var out swarm.ServiceSpec
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// specsEqual reports whether two normalized specs mean the same service.
+func specsEqual(a, b swarm.ServiceSpec) bool {
+	return reflect.DeepEqual(pruned(a), pruned(b))
+}
+
+// pruned returns v as generic JSON with null values and empty strings, lists and objects removed.
+func pruned(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	var g any
+	if err := json.Unmarshal(b, &g); err != nil {
+		panic(err)
+	}
+	g, _ = prune(g)
+	return g
+}
+
+func prune(v any) (any, bool) {
+	switch t := v.(type) {
+	case nil:
+		return nil, false
+	case string:
+		return t, t != ""
+	case []any:
+		out := make([]any, 0, len(t))
+		for _, e := range t {
+			if p, ok := prune(e); ok {
+				out = append(out, p)
+			} else {
+				out = append(out, nil)
+			}
+		}
+		return out, len(out) > 0
+	case map[string]any:
+		for k, e := range t {
+			if p, ok := prune(e); ok {
+				t[k] = p
+			} else {
+				delete(t, k)
+			}
+		}
+		return t, len(t) > 0
+	default:
+		return t, true
+	}
+}

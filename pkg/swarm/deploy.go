@@ -1,0 +1,274 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/docker/cli/cli/compose/convert"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+	"github.com/twittix/infra/pkg/logging"
+)
+
+// defaultMonitor is how long docker watches a new service's tasks when its update_config sets
+// no monitor.
+const defaultMonitor = 5 * time.Second
+
+// Deploy deploys the compose files of opts as the stack opts.Stack, like `docker stack deploy
+// --detach=false`, then waits for all its services at once, and rolls back on failure.
+//
+// It returns a Result in every case where it reached the swarm. On a failed deploy the error is
+// a *DeployError and the Result names the failing services with their task errors and logs.
+// When ctx is cancelled during the wait, Deploy stops waiting, releases the stack's lock, does
+// not roll back (Swarm goes on with the updates it started) and returns ctx's error with a Result
+// whose unfinished services are "pending". Input errors come back before the swarm is touched,
+// located in their file where possible (see FileErrors).
+func Deploy(ctx context.Context, c Client, log logging.Logger, opts Options) (*Result, error) {
+	start := time.Now()
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("invalid deploy options: %w", err)
+	}
+	project, err := Load(opts.LoadOptions)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range project.Warnings {
+		log.Warnf("%s", w)
+	}
+	d := &deployer{c: c, log: log, opts: opts, project: project, ns: convert.NewNamespace(opts.Stack),
+		result:      &Result{Stack: opts.Stack, DryRun: opts.DryRun, Changed: []string{}},
+		failedNames: map[string]bool{}, removedNew: map[string]bool{}, rollbackFailed: map[string]bool{}}
+	err = d.run(ctx)
+	d.result.Duration = time.Since(start)
+	return d.result, err
+}
+
+// deployer carries one run.
+type deployer struct {
+	c       Client
+	log     logging.Logger
+	opts    Options
+	project *Project
+	ns      convert.Namespace
+	result  *Result
+	clock   swarmClock
+
+	services []*desiredService
+	prune    []swarm.Service
+	netNames map[string]string
+	secrets  map[string]*fileObject
+	configs  map[string]*fileObject
+	targets  map[string]*target // by service name
+
+	applyErrs      map[string]error
+	failedNames    map[string]bool
+	removedNew     map[string]bool
+	rollbackFailed map[string]bool
+	cancelled      bool
+}
+
+func (d *deployer) run(ctx context.Context) (err error) {
+	if err := d.checkManager(ctx); err != nil {
+		return err
+	}
+	if !d.opts.DryRun {
+		holder := d.opts.Holder
+		if holder == "" {
+			holder = defaultHolder()
+		}
+		l, err := acquireLock(ctx, d.c, d.log, d.opts.Stack, holder, d.opts.LockTTL, d.opts.LockWait)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if rerr := l.release(ctx); rerr != nil {
+				d.log.Warnf("%v: remove it with `docker config rm %s`", rerr, lockName(d.opts.Stack))
+			}
+		}()
+	}
+	if err := d.plan(ctx); err != nil {
+		return err
+	}
+	if d.opts.DryRun {
+		d.reportDryRun()
+		return nil
+	}
+	d.applyErrs = d.apply(ctx)
+	var failed []*target
+	if err = ctx.Err(); err == nil {
+		failed, err = d.waitAll(ctx, d.applyErrs)
+	}
+	if err == nil && len(failed) > 0 {
+		for _, t := range failed {
+			d.failedNames[t.name] = true
+		}
+		err = d.fail(ctx, failed)
+	}
+	if err != nil {
+		d.cancelled = ctx.Err() != nil
+		d.finish(ctx)
+		if d.cancelled {
+			return fmt.Errorf("deploy of stack %s interrupted, without rollback: %w", d.opts.Stack, err)
+		}
+		return err
+	}
+	d.finish(ctx)
+	return d.result.failureError()
+}
+
+// checkManager fails unless the daemon is a swarm manager, and reads the manager's clock.
+func (d *deployer) checkManager(ctx context.Context) error {
+	info, err := d.c.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return fmt.Errorf("failed to reach the Docker daemon: %w", err)
+	}
+	if !info.Info.Swarm.ControlAvailable {
+		return errors.New(`this node is not a swarm manager: deploy to a manager node, or make this one a manager with "docker swarm init" or "docker swarm join"`)
+	}
+	d.clock = swarmClock{local: time.Now(), remote: time.Now()}
+	if t, err := time.Parse(time.RFC3339Nano, info.Info.SystemTime); err == nil {
+		d.clock.remote = t
+	}
+	return nil
+}
+
+// plan reads the stack's current state, creates the networks, secrets and configs it lacks
+// (unless a dry run), and converts the services.
+func (d *deployer) plan(ctx context.Context) error {
+	var (
+		existing []swarm.Service
+		networks []network.Summary
+	)
+	err := parallel(ctx, 2, 2, func(ctx context.Context, i int) error {
+		if i == 0 {
+			res, err := d.c.ServiceList(ctx, client.ServiceListOptions{Filters: stackFilter(d.opts.Stack)})
+			if err != nil {
+				return fmt.Errorf("failed to list the services of stack %s: %w", d.opts.Stack, err)
+			}
+			existing = res.Items
+			return nil
+		}
+		res, err := d.c.NetworkList(ctx, client.NetworkListOptions{})
+		if err != nil {
+			return fmt.Errorf("failed to list networks: %w", err)
+		}
+		networks = res.Items
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.netNames = map[string]string{}
+	for _, n := range networks {
+		d.netNames[n.ID] = n.Name
+	}
+
+	cfg := d.project.Config
+	created, err := planNetworks(ctx, d.c, d.ns, cfg, networks, d.opts.DryRun)
+	d.result.Networks = created
+	if err != nil {
+		return err
+	}
+	if d.secrets, d.configs, err = planObjects(d.ns, cfg); err != nil {
+		return err
+	}
+	if err := resolveObjects(ctx, d.c, d.secrets, d.configs, d.opts.DryRun); err != nil {
+		return err
+	}
+	for _, o := range sortedObjects(d.secrets) {
+		if o.created || (d.opts.DryRun && o.id == "" && !o.external) {
+			d.result.Secrets = append(d.result.Secrets, o.name)
+		}
+	}
+	for _, o := range sortedObjects(d.configs) {
+		if o.created || (d.opts.DryRun && o.id == "" && !o.external) {
+			d.result.Configs = append(d.result.Configs, o.name)
+		}
+	}
+
+	if d.services, err = planServices(d.ns, cfg, d.secrets, d.configs, d.opts.Registries, d.opts.WithRegistryAuth); err != nil {
+		return err
+	}
+	byName := map[string]swarm.Service{}
+	for _, s := range existing {
+		byName[s.Spec.Name] = s
+	}
+	attachExisting(d.services, byName)
+	resolver := &imageResolver{c: d.c, log: d.log, seen: map[string]*resolvedImage{}}
+	if err := settleImages(ctx, resolver, d.services, d.opts.ResolveImage); err != nil {
+		return err
+	}
+	diffServices(d.services, d.netNames)
+
+	inFiles := map[string]bool{}
+	for _, s := range d.services {
+		inFiles[s.name] = true
+	}
+	for _, s := range existing {
+		if !inFiles[s.Spec.Name] {
+			d.prune = append(d.prune, s)
+		}
+	}
+	return nil
+}
+
+// reportDryRun fills the result with what a deploy would do.
+func (d *deployer) reportDryRun() {
+	for _, s := range d.services {
+		r := d.result.service(s.name)
+		r.Image = s.spec.TaskTemplate.ContainerSpec.Image
+		r.Desired = specReplicas(s.spec)
+		switch {
+		case s.existing == nil:
+			r.State, r.Changed = StateWouldCreate, true
+		case len(s.changes) > 0:
+			r.State, r.Changed, r.Changes = StateWouldUpdate, true, s.changes
+			r.ImageBefore = s.existing.Spec.TaskTemplate.ContainerSpec.Image
+		default:
+			r.State = StateUnchanged
+			r.ImageBefore = r.Image
+		}
+		if r.Changed {
+			d.result.Changed = append(d.result.Changed, s.name)
+		}
+	}
+	for _, s := range d.prune {
+		r := d.result.service(s.Spec.Name)
+		r.ImageBefore = imageOf(s.Spec)
+		if d.opts.Prune {
+			r.State, r.Changed = StateWouldRemove, true
+			d.result.Changed = append(d.result.Changed, s.Spec.Name)
+		} else {
+			r.State, r.Image = StateUnchanged+" (not in the files)", r.ImageBefore
+		}
+	}
+	d.log.Infof("dry run: %d of %d services would change in stack %s; nothing was changed",
+		len(d.result.Changed), len(d.result.Services), d.opts.Stack)
+	for _, r := range d.result.Services {
+		d.log.Infof("%s: %s", r.Name, r.State)
+		for _, c := range r.Changes {
+			d.log.Infof("  %s: %q -> %q", c.Field, c.Before, c.After)
+		}
+	}
+}
+
+func specReplicas(spec swarm.ServiceSpec) uint64 {
+	if r := spec.Mode.Replicated; r != nil {
+		if r.Replicas != nil {
+			return *r.Replicas
+		}
+		return 1
+	}
+	return 0
+}
+
+func imageOf(spec swarm.ServiceSpec) string {
+	if spec.TaskTemplate.ContainerSpec != nil {
+		return spec.TaskTemplate.ContainerSpec.Image
+	}
+	return ""
+}

@@ -1,0 +1,159 @@
+package swarm
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+	"github.com/twittix/infra/internal/testenv/dockertest"
+	"github.com/twittix/infra/pkg/logging"
+)
+
+// testVariants are the image variants the tests deploy: twittix-test/app:v1, :v2, ...
+var testVariants = []string{"v1", "v2", "v3"}
+
+// env is what a Swarm test needs: a client of the real daemon, a unique stack, a directory for
+// its compose files and a logger that keeps everything printed.
+type env struct {
+	t     *testing.T
+	c     *client.Client
+	stack string
+	dir   string
+	out   *syncBuffer
+	log   logging.Logger
+}
+
+func newEnv(t *testing.T, prefix string) *env {
+	t.Helper()
+	t.Parallel()
+	c := dockertest.RequireSwarm(t)
+	dockertest.RequireImages(t, c, testVariants...)
+	out := &syncBuffer{}
+	e := &env{t: t, c: c, stack: dockertest.NewStack(t, c, prefix), dir: t.TempDir(), out: out, log: logging.New(out)}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("deploy output:\n%s", out.String())
+		}
+	})
+	return e
+}
+
+// write writes a file of the test directory and returns its path. The compose templates use
+// {{STACK}} for the stack name.
+func (e *env) write(name, content string) string {
+	e.t.Helper()
+	p := filepath.Join(e.dir, name)
+	if err := os.WriteFile(p, []byte(strings.ReplaceAll(content, "{{STACK}}", e.stack)), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// options returns deploy options with short waits for tests.
+func (e *env) options(files ...string) Options {
+	o := DefaultOptions(e.stack, files...)
+	o.Timeout = 60 * time.Second
+	o.PollInterval = 200 * time.Millisecond
+	o.ResolveImage = ResolveNever
+	o.Holder = e.t.Name()
+	return o
+}
+
+func (e *env) deploy(ctx context.Context, o Options) (*Result, error) {
+	e.t.Helper()
+	return Deploy(ctx, e.c, e.log, o)
+}
+
+// mustDeploy deploys and fails the test on error.
+func (e *env) mustDeploy(o Options) *Result {
+	e.t.Helper()
+	res, err := e.deploy(context.Background(), o)
+	if err != nil {
+		e.t.Fatalf("Deploy: %v", err)
+	}
+	return res
+}
+
+// service returns the service <stack>_<name> as the daemon has it.
+func (e *env) service(name string) swarm.Service {
+	e.t.Helper()
+	res, err := e.c.ServiceList(context.Background(), client.ServiceListOptions{
+		Filters: make(client.Filters).Add("name", e.stack+"_"+name)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, s := range res.Items {
+		if s.Spec.Name == e.stack+"_"+name {
+			return s
+		}
+	}
+	e.t.Fatalf("service %s_%s does not exist", e.stack, name)
+	return swarm.Service{}
+}
+
+// services returns the names of the stack's services.
+func (e *env) services() []string {
+	e.t.Helper()
+	res, err := e.c.ServiceList(context.Background(), client.ServiceListOptions{Filters: stackFilter(e.stack)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var names []string
+	for _, s := range res.Items {
+		names = append(names, s.Spec.Name)
+	}
+	return sortedStrings(names)
+}
+
+// runningImages returns the images of the stack service's running tasks.
+func (e *env) runningImages(name string) []string {
+	e.t.Helper()
+	svc := e.service(name)
+	res, err := e.c.TaskList(context.Background(), client.TaskListOptions{
+		Filters: make(client.Filters).Add("service", svc.ID).Add("desired-state", "running")})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var images []string
+	for _, t := range res.Items {
+		if t.Status.State == swarm.TaskStateRunning {
+			images = append(images, t.Spec.ContainerSpec.Image)
+		}
+	}
+	return sortedStrings(images)
+}
+
+func sortedStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,253 @@
+package swarm
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+
+	"github.com/docker/cli/cli/compose/convert"
+	composetypes "github.com/docker/cli/cli/compose/types"
+	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+)
+
+// Secrets and configs are immutable in Swarm. Each one the files define is named after its
+// content, <stack>_<key>-<hash8> (or <name>-<hash8> when the file sets `name:`), so that a change
+// creates a new object that the services switch to, while the file a service sees keeps the
+// target the compose file asks for (by default the key). Objects of the stack that no service
+// uses any more are removed once the deploy is over.
+
+const (
+	kindSecret = "secret"
+	kindConfig = "config"
+	// labelContentHash marks the objects named by content.
+	labelContentHash = "io.twittix.infra.content-hash"
+)
+
+// fileObject is a secret or config of the files.
+type fileObject struct {
+	kind     string
+	key      string // the compose key
+	name     string // the Swarm name
+	external bool
+	secret   swarm.SecretSpec
+	config   swarm.ConfigSpec
+	id       string // once known
+	created  bool   // created by this run
+}
+
+// planObjects converts the files' secrets and configs and names them by content.
+func planObjects(ns convert.Namespace, cfg *composetypes.Config) (secrets, configs map[string]*fileObject, err error) {
+	secrets, configs = map[string]*fileObject{}, map[string]*fileObject{}
+	var errs []error
+	for _, key := range slices.Sorted(maps.Keys(cfg.Secrets)) {
+		s := cfg.Secrets[key]
+		if s.External.External {
+			secrets[key] = &fileObject{kind: kindSecret, key: key, name: cmp.Or(s.Name, key), external: true}
+			continue
+		}
+		if s.Driver == "" {
+			if _, err := os.Stat(s.File); err != nil {
+				errs = append(errs, fmt.Errorf("secret %s: cannot read its file: %w", key, err))
+				continue
+			}
+		}
+		specs, err := convert.Secrets(ns, map[string]composetypes.SecretConfig{key: s})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("secret %s: %w", key, err))
+			continue
+		}
+		spec := specs[0]
+		hash := contentHash(kindSecret, spec.Data, spec.Driver, spec.Templating)
+		spec.Name = spec.Name + "-" + hash[:8]
+		spec.Labels[labelContentHash] = hash
+		secrets[key] = &fileObject{kind: kindSecret, key: key, name: spec.Name, secret: spec}
+	}
+	for _, key := range slices.Sorted(maps.Keys(cfg.Configs)) {
+		c := cfg.Configs[key]
+		if c.External.External {
+			configs[key] = &fileObject{kind: kindConfig, key: key, name: cmp.Or(c.Name, key), external: true}
+			continue
+		}
+		if _, err := os.Stat(c.File); err != nil {
+			errs = append(errs, fmt.Errorf("config %s: cannot read its file: %w", key, err))
+			continue
+		}
+		specs, err := convert.Configs(ns, map[string]composetypes.ConfigObjConfig{key: c})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config %s: %w", key, err))
+			continue
+		}
+		spec := specs[0]
+		hash := contentHash(kindConfig, spec.Data, nil, spec.Templating)
+		spec.Name = spec.Name + "-" + hash[:8]
+		spec.Labels[labelContentHash] = hash
+		configs[key] = &fileObject{kind: kindConfig, key: key, name: spec.Name, config: spec}
+	}
+	return secrets, configs, errors.Join(errs...)
+}
+
+// contentHash is the hex SHA-256 of what makes a secret or config: its data and drivers.
+func contentHash(kind string, data []byte, driver, templating *swarm.Driver) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00", kind, len(data))
+	h.Write(data)
+	for _, d := range []*swarm.Driver{driver, templating} {
+		if d == nil {
+			h.Write([]byte{0})
+			continue
+		}
+		fmt.Fprintf(h, "\x01%s", d.Name)
+		for _, k := range slices.Sorted(maps.Keys(d.Options)) {
+			fmt.Fprintf(h, "\x00%s=%s", k, d.Options[k])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// resolveObjects finds the IDs of the objects that exist, and creates the missing ones unless
+// dryRun. External objects must exist.
+func resolveObjects(ctx context.Context, c Client, secrets, configs map[string]*fileObject, dryRun bool) error {
+	var (
+		secretIDs = map[string]string{}
+		configIDs = map[string]string{}
+	)
+	err := parallel(ctx, 2, 2, func(ctx context.Context, i int) error {
+		if i == 0 {
+			if len(secrets) == 0 {
+				return nil
+			}
+			res, err := c.SecretList(ctx, client.SecretListOptions{})
+			if err != nil {
+				return fmt.Errorf("failed to list secrets: %w", err)
+			}
+			for _, s := range res.Items {
+				secretIDs[s.Spec.Name] = s.ID
+			}
+			return nil
+		}
+		if len(configs) == 0 {
+			return nil
+		}
+		res, err := c.ConfigList(ctx, client.ConfigListOptions{})
+		if err != nil {
+			return fmt.Errorf("failed to list configs: %w", err)
+		}
+		for _, s := range res.Items {
+			configIDs[s.Spec.Name] = s.ID
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	var missing []*fileObject
+	var errs []error
+	for _, objs := range []struct {
+		m   map[string]*fileObject
+		ids map[string]string
+	}{{secrets, secretIDs}, {configs, configIDs}} {
+		for _, key := range slices.Sorted(maps.Keys(objs.m)) {
+			o := objs.m[key]
+			o.id = objs.ids[o.name]
+			switch {
+			case o.id != "":
+			case o.external:
+				errs = append(errs, fmt.Errorf("%s %q is declared external but does not exist: create it first with `docker %s create %s -`", o.kind, o.name, o.kind, o.name))
+			default:
+				missing = append(missing, o)
+			}
+		}
+	}
+	if len(errs) > 0 || dryRun {
+		return errors.Join(errs...)
+	}
+	return parallel(ctx, len(missing), maxParallel, func(ctx context.Context, i int) error {
+		o := missing[i]
+		var err error
+		if o.kind == kindSecret {
+			var res client.SecretCreateResult
+			res, err = c.SecretCreate(ctx, client.SecretCreateOptions{Spec: o.secret})
+			o.id = res.ID
+		} else {
+			var res client.ConfigCreateResult
+			res, err = c.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: o.config})
+			o.id = res.ID
+		}
+		if err != nil {
+			return fmt.Errorf("failed to create %s %s: %w", o.kind, o.name, err)
+		}
+		o.created = true
+		return nil
+	})
+}
+
+// secretRefs returns the references of a service to its secrets, as docker/cli's convert would
+// make them (target defaults to the key, uid/gid to 0, mode to 0444), sorted by name.
+func secretRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]*swarm.SecretReference, error) {
+	refs := make([]*swarm.SecretReference, 0, len(svc.Secrets))
+	targets := map[string]bool{}
+	for _, s := range svc.Secrets {
+		o, ok := objs[s.Source]
+		if !ok {
+			return nil, fmt.Errorf("undefined secret %q: declare it under the top-level secrets key", s.Source)
+		}
+		target := cmp.Or(s.Target, s.Source)
+		if targets[target] {
+			return nil, fmt.Errorf("duplicate secret target for %s not allowed", o.name)
+		}
+		targets[target] = true
+		refs = append(refs, &swarm.SecretReference{
+			File:       &swarm.SecretReferenceFileTarget{Name: target, UID: cmp.Or(s.UID, "0"), GID: cmp.Or(s.GID, "0"), Mode: fileMode(s.Mode)},
+			SecretID:   o.id,
+			SecretName: o.name,
+		})
+	}
+	slices.SortStableFunc(refs, func(a, b *swarm.SecretReference) int { return cmp.Compare(a.SecretName, b.SecretName) })
+	return refs, nil
+}
+
+// configRefs is secretRefs for configs, plus the runtime reference of a credential spec.
+func configRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]*swarm.ConfigReference, error) {
+	refs := make([]*swarm.ConfigReference, 0, len(svc.Configs))
+	targets := map[string]bool{}
+	for _, s := range svc.Configs {
+		o, ok := objs[s.Source]
+		if !ok {
+			return nil, fmt.Errorf("undefined config %q: declare it under the top-level configs key", s.Source)
+		}
+		target := cmp.Or(s.Target, s.Source)
+		if targets[target] {
+			return nil, fmt.Errorf("duplicate config target for %s not allowed", o.name)
+		}
+		targets[target] = true
+		refs = append(refs, &swarm.ConfigReference{
+			File:       &swarm.ConfigReferenceFileTarget{Name: target, UID: cmp.Or(s.UID, "0"), GID: cmp.Or(s.GID, "0"), Mode: fileMode(s.Mode)},
+			ConfigID:   o.id,
+			ConfigName: o.name,
+		})
+	}
+	if cs := svc.CredentialSpec.Config; cs != "" {
+		o, ok := objs[cs]
+		if !ok {
+			return nil, fmt.Errorf("undefined config %q in credential_spec: declare it under the top-level configs key", cs)
+		}
+		refs = append(refs, &swarm.ConfigReference{Runtime: &swarm.ConfigReferenceRuntimeTarget{}, ConfigID: o.id, ConfigName: o.name})
+	}
+	slices.SortStableFunc(refs, func(a, b *swarm.ConfigReference) int { return cmp.Compare(a.ConfigName, b.ConfigName) })
+	return refs, nil
+}
+
+func fileMode(m *uint32) os.FileMode {
+	if m == nil {
+		return 0o444
+	}
+	return os.FileMode(*m)
+}

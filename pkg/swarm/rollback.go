@@ -1,0 +1,151 @@
+package swarm
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+)
+
+// fail records why the deploy failed and, with RollbackOnFailure, rolls back every service the
+// run changed: updated services go back to their previous spec (through Swarm's own rollback
+// when its previous spec is the one this run replaced), services the run created are removed.
+// It then waits for the rollback to converge.
+func (d *deployer) fail(ctx context.Context, failed []*target) error {
+	end := d.log.Group("Deploy of stack " + d.opts.Stack + " failed")
+	slices.SortFunc(failed, func(a, b *target) int { return strings.Compare(a.name, b.name) })
+	for _, t := range failed {
+		f := ServiceFailure{Service: t.name, Reason: t.reason}
+		if t.id != "" {
+			f = diagnose(ctx, d.c, t, d.opts.LogTail)
+		}
+		d.result.Failures = append(d.result.Failures, f)
+		d.log.Warnf("service %s failed: %s", t.name, t.reason)
+		for _, e := range f.TaskErrors {
+			d.log.Infof("  %s", e)
+		}
+		if len(f.Logs) > 0 {
+			d.log.Infof("  last %d log lines of %s:", len(f.Logs), t.name)
+			for _, l := range f.Logs {
+				d.log.Infof("  | %s", l)
+			}
+		}
+	}
+	end()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if !d.opts.RollbackOnFailure {
+		d.log.Warnf("rollback_on_failure is off: the services are left as they are")
+		return nil
+	}
+	return d.rollback(ctx)
+}
+
+// rollback undoes the changes of the run and waits for them to converge.
+func (d *deployer) rollback(ctx context.Context) error {
+	end := d.log.Group("Rolling back stack " + d.opts.Stack)
+	defer end()
+	res, err := d.c.ServiceList(ctx, client.ServiceListOptions{Filters: stackFilter(d.opts.Stack)})
+	if err != nil {
+		return fmt.Errorf("failed to list the services of stack %s to roll them back: %w", d.opts.Stack, err)
+	}
+	current := map[string]swarm.Service{}
+	for _, s := range res.Items {
+		current[s.ID] = s
+	}
+
+	var (
+		mu      sync.Mutex
+		waitFor []*target
+	)
+	since := d.clock.now()
+	err = parallel(ctx, len(d.services), maxParallel, func(ctx context.Context, i int) error {
+		s := d.services[i]
+		t := d.targets[s.name]
+		if t == nil || t.kind == kindUnchanged {
+			return nil // not reached, or not changed: nothing to undo
+		}
+		cur, ok := current[t.id]
+		if !ok {
+			return nil
+		}
+		if t.kind == kindCreated {
+			d.log.Infof("Removing service %s, created by this deploy", s.name)
+			if _, err := d.c.ServiceRemove(ctx, t.id, client.ServiceRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
+				return fmt.Errorf("failed to remove service %s: %w", s.name, err)
+			}
+			mu.Lock()
+			d.removedNew[s.name] = true
+			mu.Unlock()
+			return nil
+		}
+		if err := d.rollbackService(ctx, s, cur); err != nil {
+			return err
+		}
+		rt := &target{id: t.id, name: t.name, kind: kindRollback, since: since}
+		mu.Lock()
+		waitFor = append(waitFor, rt)
+		mu.Unlock()
+		return nil
+	})
+	d.result.RolledBack = true
+	if err != nil {
+		d.result.Failures = append(d.result.Failures, ServiceFailure{Service: d.opts.Stack, Reason: "the rollback failed: " + err.Error()})
+		return nil
+	}
+	if len(waitFor) == 0 {
+		return nil
+	}
+	slices.SortFunc(waitFor, func(a, b *target) int { return strings.Compare(a.name, b.name) })
+	failed, err := d.newWaiter().wait(ctx, waitFor, d.opts.Timeout)
+	for _, t := range waitFor {
+		d.targets[t.name].service = t.service
+		d.targets[t.name].running, d.targets[t.name].desired = t.running, t.desired
+	}
+	if err != nil {
+		return err
+	}
+	for _, t := range failed {
+		f := diagnose(ctx, d.c, t, d.opts.LogTail)
+		f.Reason = "the rollback did not converge: " + t.reason
+		d.result.Failures = append(d.result.Failures, f)
+		d.log.Warnf("service %s: %s", t.name, f.Reason)
+		d.rollbackFailed[t.name] = true
+	}
+	if len(failed) == 0 {
+		d.log.Infof("Rollback of stack %s converged", d.opts.Stack)
+	}
+	return nil
+}
+
+// rollbackService puts one updated service back to the spec it had before the run.
+func (d *deployer) rollbackService(ctx context.Context, s *desiredService, cur swarm.Service) error {
+	if us := cur.UpdateStatus; us != nil &&
+		(us.State == swarm.UpdateStateRollbackStarted || us.State == swarm.UpdateStateRollbackCompleted) {
+		d.log.Infof("Service %s: Swarm is rolling it back already", s.name)
+		return nil
+	}
+	before := normalizeSpec(s.existing.Spec, d.netNames)
+	if specsEqual(normalizeSpec(cur.Spec, d.netNames), before) {
+		return nil // back already
+	}
+	opts := client.ServiceUpdateOptions{Version: cur.Version, EncodedRegistryAuth: s.auth}
+	if cur.PreviousSpec != nil && specsEqual(normalizeSpec(*cur.PreviousSpec, d.netNames), before) {
+		d.log.Infof("Rolling back service %s to %s", s.name, imageOf(s.existing.Spec))
+		opts.Spec, opts.Rollback = cur.Spec, "previous"
+	} else {
+		d.log.Infof("Restoring the previous spec of service %s (%s)", s.name, imageOf(s.existing.Spec))
+		opts.Spec = s.existing.Spec
+		opts.Spec.TaskTemplate.ForceUpdate = cur.Spec.TaskTemplate.ForceUpdate
+	}
+	if _, err := d.c.ServiceUpdate(ctx, cur.ID, opts); err != nil {
+		return fmt.Errorf("failed to roll back service %s: %w", s.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,276 @@
+package swarm
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+	"github.com/twittix/infra/pkg/logging"
+)
+
+// targetKind says what the run did to a service, which decides when it is done.
+type targetKind int
+
+const (
+	kindUnchanged targetKind = iota // left alone: done once its tasks run
+	kindCreated                     // created: its tasks must run, and keep running for stableFor
+	kindUpdated                     // updated: its tasks at the new spec run and the update completed
+	kindRollback                    // being rolled back: the rollback completed and its tasks run
+)
+
+// target is a service being waited for.
+type target struct {
+	id, name  string
+	kind      targetKind
+	since     time.Time     // on the swarm's clock: failures before this are not this run's
+	stableFor time.Duration // kindCreated: how long the tasks must keep running
+
+	convergedAt time.Time
+	done        bool
+	running     uint64
+	desired     uint64
+	state       string
+	reason      string // why it failed
+	lastErr     string // the latest task error seen
+	service     *swarm.Service
+}
+
+// swarmClock maps local time to the manager's clock, so that task timestamps (set by the
+// manager) compare with the run's start even when the runner's clock is off.
+type swarmClock struct {
+	local  time.Time
+	remote time.Time
+}
+
+func (c swarmClock) now() time.Time { return c.remote.Add(time.Since(c.local)) }
+
+// waiter polls the stack's services and tasks: two Engine API calls per poll, whatever the number
+// of services.
+type waiter struct {
+	c        Client
+	stack    string
+	opts     Options
+	clock    swarmClock
+	progress *logging.Progress
+}
+
+// maxPollErrors is the number of consecutive failed polls after which the wait gives up.
+const maxPollErrors = 5
+
+// wait polls until every target is done, one fails (in a deploy) or the timeout. It returns the
+// targets that failed, or the context's error.
+func (w *waiter) wait(ctx context.Context, targets []*target, timeout time.Duration) ([]*target, error) {
+	deadline := time.Now().Add(timeout)
+	ticker := time.NewTicker(w.opts.PollInterval)
+	defer ticker.Stop()
+	pollErrors := 0
+	for {
+		services, tasks, err := w.poll(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil:
+			pollErrors++
+			if pollErrors >= maxPollErrors {
+				return nil, fmt.Errorf("failed to watch the services of stack %s: %w", w.stack, err)
+			}
+		default:
+			pollErrors = 0
+			if failed, finished := w.observe(targets, services, tasks); finished {
+				return failed, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			var failed []*target
+			for _, t := range targets {
+				if !t.done {
+					t.reason = fmt.Sprintf("timed out after %s: %d/%d tasks running, %s", timeout, t.running, t.desired, t.state)
+					if t.lastErr != "" {
+						t.reason += " (" + t.lastErr + ")"
+					}
+					failed = append(failed, t)
+				}
+			}
+			return failed, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-ticker.C:
+		}
+	}
+}
+
+// poll lists the stack's services and their up-to-date tasks.
+func (w *waiter) poll(ctx context.Context) (map[string]*swarm.Service, map[string][]swarm.Task, error) {
+	filter := stackFilter(w.stack)
+	svcs, err := w.c.ServiceList(ctx, client.ServiceListOptions{Filters: filter, Status: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	tl, err := w.c.TaskList(ctx, client.TaskListOptions{Filters: filter.Clone().Add("_up-to-date", "true")})
+	if err != nil {
+		return nil, nil, err
+	}
+	services := make(map[string]*swarm.Service, len(svcs.Items))
+	for i := range svcs.Items {
+		services[svcs.Items[i].ID] = &svcs.Items[i]
+	}
+	tasks := map[string][]swarm.Task{}
+	for _, t := range tl.Items {
+		tasks[t.ServiceID] = append(tasks[t.ServiceID], t)
+	}
+	return services, tasks, nil
+}
+
+// observe evaluates every pending target and prints its progress. finished is true when all are
+// done, or when some failed.
+func (w *waiter) observe(targets []*target, services map[string]*swarm.Service, tasks map[string][]swarm.Task) (failed []*target, finished bool) {
+	now := w.clock.now()
+	pending := 0
+	for _, t := range targets {
+		if t.done {
+			continue
+		}
+		evaluate(t, services[t.id], tasks[t.id], w.opts.MaxTaskFailures, now)
+		w.progress.Report(t.name, "%s: %d/%d running, %s", t.name, t.running, t.desired, t.state)
+		switch {
+		case t.reason != "":
+			failed = append(failed, t)
+		case !t.done:
+			pending++
+		}
+	}
+	return failed, len(failed) > 0 || pending == 0
+}
+
+// evaluate updates t from the service and its up-to-date tasks, as seen at now (swarm clock):
+// it sets t.done when the service converged, or t.reason when it failed.
+func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int, now time.Time) {
+	if svc == nil {
+		t.reason = "the service disappeared while the deploy waited for it"
+		return
+	}
+	t.service = svc
+	t.desired = desiredTasks(svc)
+	t.running = 0
+	failures := 0
+	var lastFailure swarm.Task
+	for _, task := range tasks {
+		if task.DesiredState == swarm.TaskStateRunning && task.Status.State == swarm.TaskStateRunning {
+			t.running++
+		}
+		if msg := taskError(task); msg != "" && !task.Status.Timestamp.Before(t.since) {
+			t.lastErr = msg
+		}
+		switch task.Status.State {
+		case swarm.TaskStateFailed, swarm.TaskStateRejected, swarm.TaskStateComplete:
+			if !task.Status.Timestamp.Before(t.since) && svc.JobStatus == nil {
+				failures++
+				if task.Status.Timestamp.After(lastFailure.Status.Timestamp) {
+					lastFailure = task
+				}
+			}
+		}
+	}
+
+	us := svc.UpdateStatus
+	t.state = "no update in progress"
+	if us != nil && us.State != "" {
+		t.state = "update " + string(us.State)
+	} else if t.running < t.desired {
+		t.state = "starting tasks"
+	}
+	if t.kind == kindUnchanged {
+		// A service this run did not touch: its old update status says nothing about this run.
+		us = nil
+		t.state = "unchanged"
+	}
+
+	msg := func() string {
+		if us != nil && us.Message != "" {
+			return ": " + us.Message
+		}
+		return ""
+	}
+	if us != nil {
+		switch us.State {
+		case swarm.UpdateStatePaused:
+			if t.kind == kindRollback {
+				t.reason = "the rollback paused" + msg()
+			} else {
+				t.reason = "the update paused" + msg()
+			}
+			return
+		case swarm.UpdateStateRollbackPaused:
+			t.reason = "the rollback paused" + msg()
+			return
+		case swarm.UpdateStateRollbackStarted, swarm.UpdateStateRollbackCompleted:
+			if t.kind != kindRollback {
+				t.reason = "Swarm rolled the update back" + msg()
+				return
+			}
+		}
+	}
+	if failures >= maxFailures {
+		t.reason = fmt.Sprintf("%d tasks failed since the deploy started, the last one: %s", failures, taskError(lastFailure))
+		if t.kind == kindRollback {
+			t.reason = "the rollback did not converge: " + t.reason
+		}
+		return
+	}
+
+	converged := t.running >= t.desired
+	if us != nil {
+		switch us.State {
+		case swarm.UpdateStateCompleted, swarm.UpdateStateRollbackCompleted:
+		default:
+			converged = false
+		}
+	}
+	if !converged {
+		t.convergedAt = time.Time{}
+		return
+	}
+	if t.kind != kindCreated || t.stableFor <= 0 {
+		t.done = true
+		return
+	}
+	if t.convergedAt.IsZero() {
+		t.convergedAt = now
+	}
+	if now.Sub(t.convergedAt) >= t.stableFor {
+		t.done = true
+	} else {
+		t.state = "verifying tasks are stable"
+	}
+}
+
+// desiredTasks is the number of tasks the service should run.
+func desiredTasks(svc *swarm.Service) uint64 {
+	if svc.ServiceStatus != nil {
+		return svc.ServiceStatus.DesiredTasks
+	}
+	if r := svc.Spec.Mode.Replicated; r != nil {
+		if r.Replicas != nil {
+			return *r.Replicas
+		}
+		return 1
+	}
+	return 0
+}
+
+// taskError describes why a task failed or is stuck, or "" when nothing is wrong with it.
+func taskError(task swarm.Task) string {
+	switch {
+	case task.Status.Err != "":
+		return fmt.Sprintf("%s: %s", task.Status.State, task.Status.Err)
+	case task.Status.State == swarm.TaskStateFailed || task.Status.State == swarm.TaskStateRejected:
+		return fmt.Sprintf("%s: %s", task.Status.State, task.Status.Message)
+	case task.Status.State == swarm.TaskStateComplete && task.DesiredState == swarm.TaskStateRunning:
+		return "complete: the container exited with status 0 although it should keep running"
+	}
+	return ""
+}
