@@ -1,0 +1,322 @@
+package cloudrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"cloud.google.com/go/run/apiv2/runpb"
+
+	"github.com/twittix/infra/pkg/cloudrun/traffic"
+)
+
+// CanaryRequest asks for traffic to be moved to a revision in steps, each baked under a gate.
+type CanaryRequest struct {
+	Service ServiceRef
+	// To names the revision: a revision, a tag or LATEST (resolved once, at the start).
+	To traffic.Assignment
+	// Steps are the percents of the revision, strictly increasing, e.g. 10, 50, 100.
+	Steps []int32
+	// Bake is how long each step runs under the gate: one duration for every step, or one per step.
+	Bake []time.Duration
+	Gate Gate
+}
+
+// Step is what happened at one step of a canary.
+type Step struct {
+	Percent int32
+	Bake    time.Duration
+	// Skipped is true when the revision already had at least Percent.
+	Skipped bool
+	// Elapsed is the time from the traffic change to the end of the step.
+	Elapsed time.Duration
+	// Evaluations counts the checks of the gate; Checks are those of the last one.
+	Evaluations int
+	Checks      []Check
+	Passed      bool
+}
+
+// Validate reports every problem of the request at once.
+func (r CanaryRequest) Validate(hasMetrics bool) error {
+	errs := []error{r.Service.Validate()}
+	if len(r.Steps) == 0 {
+		errs = append(errs, errors.New("no canary steps: give increasing percents, e.g. 10,50,100"))
+	}
+	for i, p := range r.Steps {
+		if p < 1 || p > 100 {
+			errs = append(errs, fmt.Errorf("canary step %d is %d%%: steps are percents from 1 to 100", i+1, p))
+		}
+		if i > 0 && p <= r.Steps[i-1] {
+			errs = append(errs, fmt.Errorf("canary steps must increase: step %d (%d%%) is not above step %d (%d%%)", i+1, p, i, r.Steps[i-1]))
+		}
+	}
+	if n := len(r.Bake); n != 1 && n != len(r.Steps) {
+		errs = append(errs, fmt.Errorf("%d bake times for %d steps: give one bake time for all steps or one per step", n, len(r.Steps)))
+	}
+	for _, b := range r.Bake {
+		if b < 0 {
+			errs = append(errs, fmt.Errorf("bake time %s is negative", b))
+		}
+	}
+	errs = append(errs, r.Gate.validate(hasMetrics))
+	return errors.Join(errs...)
+}
+
+func (r CanaryRequest) bake(i int) time.Duration {
+	if len(r.Bake) == 1 {
+		return r.Bake[0]
+	}
+	return r.Bake[i]
+}
+
+// canary is the state of one running canary.
+type canary struct {
+	c         *Client
+	req       CanaryRequest
+	ref       ServiceRef
+	revision  string
+	url       string                 // the revision's tag URL
+	before    []*runpb.TrafficTarget // the split before the canary, restored on failure
+	record    string                 // before, encoded for AnnotationPreviousTraffic
+	expected  []*runpb.TrafficTarget // the split the canary last wrote
+	svc       *runpb.Service         // the service as last read or written
+	changed   bool                   // the canary wrote at least once
+	interval  time.Duration
+	startedAt time.Time
+}
+
+// Canary moves traffic to a revision in steps. At each step the revision's percent is set (the
+// other serving targets scaled in proportion) and baked: the gate is checked every interval and
+// at the end. A failing gate, or a cancelled context, puts back the split from before the canary
+// (the Result says RolledBack) and returns an error naming the failed checks. A concurrent change
+// of the traffic stops the canary without touching the traffic.
+func (c *Client) Canary(ctx context.Context, req CanaryRequest) (*Result, error) {
+	if err := req.Validate(c.metrics != nil); err != nil {
+		return nil, err
+	}
+	k, res, err := c.startCanary(ctx, req)
+	if err != nil {
+		return res, err
+	}
+	for i, p := range req.Steps {
+		step, err := k.step(ctx, i, p)
+		res.Steps = append(res.Steps, step)
+		if err == nil {
+			continue
+		}
+		var refused *RefusedError
+		var conflict *ConflictError
+		if errors.As(err, &refused) || errors.As(err, &conflict) || !k.changed {
+			return k.result(res), err // someone else is changing the traffic: leave it to them
+		}
+		if rerr := k.rollback(ctx); rerr != nil {
+			return k.result(res), errors.Join(err, fmt.Errorf("the rollback failed too, the traffic is as the canary left it: %w", rerr))
+		}
+		res.RolledBack = true
+		return k.result(res), fmt.Errorf("%w; the traffic is back to %s", err, describe(k.before))
+	}
+	c.log.Infof("canary of %s passed: %s", k.revision, describe(k.svc.GetTraffic()))
+	return k.result(res), nil
+}
+
+func (c *Client) startCanary(ctx context.Context, req CanaryRequest) (*canary, *Result, error) {
+	ref := req.Service
+	svc, err := c.getService(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	known := map[string]*runpb.Revision{}
+	keys, err := c.resolveAll(ctx, ref, svc, []traffic.Assignment{req.To}, known)
+	if err != nil {
+		return nil, nil, err
+	}
+	revision := keys[0]
+	if revision == traffic.Latest {
+		revision = shortName(svc.GetLatestReadyRevision())
+		if revision == "" {
+			return nil, nil, errors.New("LATEST cannot be promoted: the service has no ready revision")
+		}
+	}
+	if err := c.requireServable(ctx, ref, svc, revision, known); err != nil {
+		return nil, nil, err
+	}
+	k := &canary{c: c, req: req, ref: ref, revision: revision, svc: svc, interval: req.Gate.Interval}
+	if k.interval <= 0 {
+		k.interval = 30 * time.Second
+	}
+	k.url = tagURL(svc, tagOf(svc, revision))
+	if req.Gate.Probe != nil && k.url == "" {
+		return nil, nil, fmt.Errorf("the probe needs a tag URL but revision %s has no tag: deploy it with a tag, or drop the probe", revision)
+	}
+	k.setBefore(svc)
+	k.startedAt = c.now()
+	res := &Result{Service: svc.GetName(), URL: svc.GetUri(), Revision: revision, PreviousTraffic: entries(svc)}
+	return k, res, nil
+}
+
+func (k *canary) setBefore(svc *runpb.Service) {
+	k.before = traffic.Normalize(svc.GetTraffic())
+	k.record = traffic.Encode(k.before)
+	k.expected = k.before
+}
+
+// RefusedError is a change refused because the service changed under this action in a way
+// that makes the change unsafe; nothing was written.
+type RefusedError struct {
+	Reason string
+}
+
+func (e *RefusedError) Error() string { return e.Reason }
+
+// gateError is a step whose gate failed.
+type gateError struct {
+	revision string
+	step     int
+	percent  int32
+	detail   string
+}
+
+func (e *gateError) Error() string {
+	return fmt.Sprintf("canary of revision %s failed its gate at step %d (%d%%): %s", e.revision, e.step, e.percent, e.detail)
+}
+
+// step sets the revision's percent, then bakes it under the gate.
+func (k *canary) step(ctx context.Context, i int, percent int32) (Step, error) {
+	c := k.c
+	st := Step{Percent: percent, Bake: k.req.bake(i)}
+	end := c.log.Group(fmt.Sprintf("Canary step %d/%d: %s at %d%% for %s", i+1, len(k.req.Steps), k.revision, percent, st.Bake))
+	defer end()
+	if err := k.shift(ctx, i, percent); err != nil {
+		return st, err
+	}
+	if have := traffic.Percent(k.svc.GetTraffic(), k.revision, shortName(k.svc.GetLatestReadyRevision())); have > percent {
+		c.log.Infof("revision %s already has %d%%: step skipped", k.revision, have)
+		st.Skipped, st.Passed = true, true
+		return st, nil
+	}
+	start := c.now()
+	deadline := start.Add(st.Bake)
+	for {
+		if remaining := deadline.Sub(c.now()); remaining > 0 {
+			if err := sleep(ctx, min(k.interval, remaining)); err != nil {
+				return st, fmt.Errorf("canary of %s cancelled at step %d (%d%%): %w", k.revision, i+1, percent, err)
+			}
+		}
+		final := !c.now().Before(deadline)
+		checks, ok := c.evaluate(ctx, k.ref, k.req.Gate, k.revision, k.url, start, final)
+		st.Evaluations++
+		st.Checks = checks
+		st.Elapsed = c.now().Sub(start)
+		c.progress.Report("canary", "step %d/%d (%d%%): baked %s of %s: %s", i+1, len(k.req.Steps), percent,
+			st.Elapsed.Round(time.Second), st.Bake, brief(checks))
+		if !ok {
+			return st, &gateError{revision: k.revision, step: i + 1, percent: percent, detail: failures(checks)}
+		}
+		if final {
+			st.Passed = true
+			return st, nil
+		}
+	}
+}
+
+// shift writes the revision's percent of step i. The traffic must be what the canary last wrote:
+// otherwise someone else is changing it and the canary stops (before the first write, it simply
+// starts again from the new split).
+func (k *canary) shift(ctx context.Context, i int, percent int32) error {
+	c := k.c
+	if i > 0 {
+		svc, err := c.getService(ctx, k.ref)
+		if err != nil {
+			return err
+		}
+		k.svc = svc
+	}
+	change := fmt.Sprintf("canary %s step %d/%d (%d%%)", k.revision, i+1, len(k.req.Steps), percent)
+	plan := func(svc *runpb.Service, reread bool) (*runpb.Service, error) {
+		if !traffic.Equal(svc.GetTraffic(), k.expected) {
+			if !k.changed {
+				c.log.Warnf("the traffic of %s changed before the canary's first write: starting from %s", k.ref.Service, describe(svc.GetTraffic()))
+				k.setBefore(svc)
+			} else {
+				return nil, &RefusedError{Reason: fmt.Sprintf("refusing to continue the canary: the traffic of %s changed while it ran (the canary set %s, it is now %s); someone else is changing it, so the traffic is left as it is: check the service, then run mode rollback or the canary again",
+					k.ref.Service, describe(k.expected), describe(svc.GetTraffic()))}
+			}
+		}
+		if traffic.Percent(svc.GetTraffic(), k.revision, shortName(svc.GetLatestReadyRevision())) > percent {
+			return nil, nil
+		}
+		assign := []traffic.Assignment{{Kind: traffic.ByRevision, Name: k.revision, Percent: percent}}
+		return c.planTraffic(svc, assign, []string{k.revision}, change, k.record)
+	}
+	_, after, err := c.write(ctx, k.ref, k.svc, plan)
+	if err != nil {
+		return err
+	}
+	if after != k.svc {
+		k.changed = true
+	}
+	k.svc, k.expected = after, traffic.Normalize(after.GetTraffic())
+	c.log.Infof("traffic of %s: %s", k.ref.Service, describe(after.GetTraffic()))
+	return nil
+}
+
+// rollback puts back the split from before the canary, keeping the tags. It runs even when ctx
+// is cancelled (the job was cancelled), within two minutes.
+func (k *canary) rollback(ctx context.Context) error {
+	c := k.c
+	if !k.changed {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	end := c.log.Group(fmt.Sprintf("Roll back %s to %s", k.ref.Service, describe(k.before)))
+	defer end()
+	svc, err := c.getService(ctx, k.ref)
+	if err != nil {
+		return err
+	}
+	plan := func(svc *runpb.Service, reread bool) (*runpb.Service, error) {
+		if traffic.Percent(svc.GetTraffic(), k.revision, shortName(svc.GetLatestReadyRevision())) == 0 {
+			c.log.Infof("revision %s has no traffic any more: nothing to roll back", k.revision)
+			return nil, nil
+		}
+		if !traffic.Equal(svc.GetTraffic(), k.expected) {
+			c.log.Warnf("the traffic of %s changed during the canary (now %s); restoring the split from before the canary anyway, since revision %s failed its gate",
+				k.ref.Service, describe(svc.GetTraffic()), k.revision)
+		}
+		restored, err := traffic.Restore(svc.GetTraffic(), k.before)
+		if err != nil {
+			return nil, err
+		}
+		return c.withTraffic(svc, restored, "rollback of canary "+k.revision, k.record), nil
+	}
+	_, after, err := c.write(ctx, k.ref, svc, plan)
+	if err != nil {
+		return err
+	}
+	k.svc = after
+	c.log.Infof("traffic of %s rolled back: %s", k.ref.Service, describe(after.GetTraffic()))
+	return nil
+}
+
+func (k *canary) result(res *Result) *Result {
+	res.Traffic = entries(k.svc)
+	res.Tag = tagOf(k.svc, k.revision)
+	res.TagURL = tagURL(k.svc, res.Tag)
+	res.Changed = k.changed
+	return res
+}
+
+// describe formats the serving part of a split, e.g. "web-1 90%, web-2 10%".
+func describe(targets []*runpb.TrafficTarget) string {
+	m, order := traffic.Percents(traffic.Normalize(targets))
+	s := ""
+	for i, k := range order {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s %d%%", k, m[k])
+	}
+	return s
+}
