@@ -1,0 +1,37 @@
+package source
+
+import "unicode/utf8"
+
+// splitLines splits text like Python's str.splitlines, which gcloud uses on ignore files: on \n,
+// \r\n, \r, \v, \f, \x1c, \x1d, \x1e, \x85, U+2028 and U+2029, without a trailing empty line.
+func splitLines(text string) []string {
+	var lines []string
+	start := 0
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch r {
+		case '\n', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+			lines = append(lines, text[start:i])
+			i += size
+			start = i
+		case '\r':
+			lines = append(lines, text[start:i])
+			i += size
+			if i < len(text) && text[i] == '\n' {
+				i++
+			}
+			start = i
+		default:
+			i += size
+		}
+	}
+	if start < len(text) {
+		lines = append(lines, text[start:])
+	}
+	return lines
+}
+
+// decodeRune returns the first rune of s and its size (1 for invalid UTF-8, so bytes are kept).
+func decodeRune(s string) (rune, int) {
+	return utf8.DecodeRuneInString(s)
+}
