@@ -107,7 +107,7 @@ func (c *Client) Canary(ctx context.Context, req CanaryRequest) (*Result, error)
 		}
 		var refused *RefusedError
 		var conflict *ConflictError
-		if errors.As(err, &refused) || errors.As(err, &conflict) || !k.changed {
+		if errors.As(err, &refused) || errors.As(err, &conflict) {
 			return k.result(res), err // someone else is changing the traffic: leave it to them
 		}
 		if rerr := k.rollback(ctx); rerr != nil {
@@ -205,6 +205,9 @@ func (k *canary) step(ctx context.Context, i int, percent int32) (Step, error) {
 		}
 		final := !c.now().Before(deadline)
 		checks, ok := c.evaluate(ctx, k.ref, k.req.Gate, k.revision, k.url, start, final)
+		if err := ctx.Err(); err != nil {
+			return st, fmt.Errorf("canary of %s cancelled at step %d (%d%%): %w", k.revision, i+1, percent, err)
+		}
 		st.Evaluations++
 		st.Checks = checks
 		st.Elapsed = c.now().Sub(start)
@@ -262,12 +265,10 @@ func (k *canary) shift(ctx context.Context, i int, percent int32) error {
 }
 
 // rollback puts back the split from before the canary, keeping the tags. It runs even when ctx
-// is cancelled (the job was cancelled), within two minutes.
+// is cancelled (the job was cancelled), within two minutes. It also runs when a write failed, as
+// the write may have been applied.
 func (k *canary) rollback(ctx context.Context) error {
 	c := k.c
-	if !k.changed {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	end := c.log.Group(fmt.Sprintf("Roll back %s to %s", k.ref.Service, describe(k.before)))
@@ -277,8 +278,9 @@ func (k *canary) rollback(ctx context.Context) error {
 		return err
 	}
 	plan := func(svc *runpb.Service, reread bool) (*runpb.Service, error) {
-		if traffic.Percent(svc.GetTraffic(), k.revision, shortName(svc.GetLatestReadyRevision())) == 0 {
-			c.log.Infof("revision %s has no traffic any more: nothing to roll back", k.revision)
+		latest := shortName(svc.GetLatestReadyRevision())
+		if traffic.Percent(svc.GetTraffic(), k.revision, latest) <= traffic.Percent(k.before, k.revision, latest) {
+			c.log.Infof("revision %s has no more traffic than before the canary: nothing to roll back", k.revision)
 			return nil, nil
 		}
 		if !traffic.Equal(svc.GetTraffic(), k.expected) {
@@ -291,12 +293,15 @@ func (k *canary) rollback(ctx context.Context) error {
 		}
 		return c.withTraffic(svc, restored, "rollback of canary "+k.revision, k.record), nil
 	}
-	_, after, err := c.write(ctx, k.ref, svc, plan)
+	before, after, err := c.write(ctx, k.ref, svc, plan)
 	if err != nil {
 		return err
 	}
 	k.svc = after
-	c.log.Infof("traffic of %s rolled back: %s", k.ref.Service, describe(after.GetTraffic()))
+	if after != before {
+		k.changed = true
+		c.log.Infof("traffic of %s rolled back: %s", k.ref.Service, describe(after.GetTraffic()))
+	}
 	return nil
 }
 

@@ -178,7 +178,7 @@ func (c *Client) checkMetrics(ctx context.Context, ref ServiceRef, m MetricGate,
 		return ch
 	}
 	if ratio > m.Max5xxRatio {
-		return Check{Name: "metrics", Detail: fmt.Sprintf("%s: above the maximum %.2f%%", detail, 100*m.Max5xxRatio)}
+		return Check{Name: "metrics", Detail: fmt.Sprintf("%s: 5xx ratio above the maximum %.2f%%", detail, 100*m.Max5xxRatio)}
 	}
 	if m.MaxP99 > 0 && st.HasLatency && st.P99 > m.MaxP99 {
 		return Check{Name: "metrics", Detail: fmt.Sprintf("%s: p99 above the maximum %s", detail, m.MaxP99)}
