@@ -38,13 +38,17 @@ func (d *deployer) finish(ctx context.Context) {
 		}
 		r.Changes = s.changes
 		r.Image = r.ImageBefore
+		t := d.targets[s.name]
 		if cur, ok := final[s.name]; ok {
 			r.Image = imageOf(cur.Spec)
-			if cur.ServiceStatus != nil {
+			switch {
+			case t != nil && t.service != nil:
+				// Tasks at the current spec, as last seen: not the old ones still stopping.
+				r.Running, r.Desired = t.running, t.desired
+			case cur.ServiceStatus != nil:
 				r.Running, r.Desired = cur.ServiceStatus.RunningTasks, cur.ServiceStatus.DesiredTasks
 			}
 		}
-		t := d.targets[s.name]
 		r.State = d.stateOf(s, t, failed)
 		r.Changed = s.changed() && r.State != StateSkipped && !(d.applyErrs[s.name] != nil)
 		if r.Changed {

@@ -262,15 +262,21 @@ func desiredTasks(svc *swarm.Service) uint64 {
 	return 0
 }
 
-// taskError describes why a task failed or is stuck, or "" when nothing is wrong with it.
+// taskError describes why a task failed, stopped on its own or is stuck, or "" when nothing is
+// wrong with it.
 func taskError(task swarm.Task) string {
+	st := task.Status
+	exit := ""
+	if cs := st.ContainerStatus; cs != nil && (st.State == swarm.TaskStateFailed || st.State == swarm.TaskStateComplete) {
+		exit = fmt.Sprintf(" (exit code %d)", cs.ExitCode)
+	}
 	switch {
-	case task.Status.Err != "":
-		return fmt.Sprintf("%s: %s", task.Status.State, task.Status.Err)
-	case task.Status.State == swarm.TaskStateFailed || task.Status.State == swarm.TaskStateRejected:
-		return fmt.Sprintf("%s: %s", task.Status.State, task.Status.Message)
-	case task.Status.State == swarm.TaskStateComplete && task.DesiredState == swarm.TaskStateRunning:
-		return "complete: the container exited with status 0 although it should keep running"
+	case st.Err != "":
+		return fmt.Sprintf("%s%s: %s", st.State, exit, st.Err)
+	case st.State == swarm.TaskStateFailed || st.State == swarm.TaskStateRejected:
+		return fmt.Sprintf("%s%s: %s", st.State, exit, st.Message)
+	case st.State == swarm.TaskStateComplete:
+		return fmt.Sprintf("stopped%s although the service should keep running: %s", exit, st.Message)
 	}
 	return ""
 }

@@ -1,0 +1,135 @@
+package swarm
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// webStack renders webCompose for image, with extra lines appended under services.web.
+func webStack(image, extra string) string {
+	s := strings.ReplaceAll(webCompose, "{{IMAGE}}", image)
+	return strings.Replace(s, "    stop_grace_period: 2s\n", "    stop_grace_period: 2s\n"+extra, 1)
+}
+
+const rollbackConfig = `    deploy:
+      endpoint_mode: dnsrr
+      replicas: 1
+      update_config:
+        monitor: 1s
+        order: start-first
+        failure_action: {{ACTION}}
+      rollback_config:
+        monitor: 1s
+        order: start-first
+`
+
+func TestImageUpdateConverges(t *testing.T) {
+	e := newEnv(t, "update")
+	e.mustDeploy(e.options(e.write("v1.yml", webStack("twittix-test/app:v1", ""))))
+	before := e.service("web")
+
+	res := e.mustDeploy(e.options(e.write("v2.yml", webStack("twittix-test/app:v2", ""))))
+
+	after := e.service("web")
+	if got := after.Spec.TaskTemplate.ContainerSpec.Image; got != "twittix-test/app:v2" {
+		t.Errorf("web image = %q, want twittix-test/app:v2", got)
+	}
+	if after.UpdateStatus == nil || after.UpdateStatus.State != "completed" {
+		t.Errorf("web update status = %+v, want completed", after.UpdateStatus)
+	}
+	if got := e.runningImages("web"); !cmp.Equal(got, []string{"twittix-test/app:v2"}) {
+		t.Errorf("running images = %v, want only v2", got)
+	}
+	if after.Version.Index == before.Version.Index {
+		t.Errorf("web was not updated")
+	}
+	want := []ServiceResult{{
+		Name: e.stack + "_web", Image: "twittix-test/app:v2", ImageBefore: "twittix-test/app:v1",
+		Running: 1, Desired: 1, State: StateUpdated, Changed: true,
+		Changes: []Change{{Field: "image", Before: "twittix-test/app:v1", After: "twittix-test/app:v2"},
+			{Field: "labels", Before: "com.docker.stack.image=twittix-test/app:v1", After: "com.docker.stack.image=twittix-test/app:v2"}},
+	}}
+	if diff := cmp.Diff(want, res.Services); diff != "" {
+		t.Errorf("result (-want +got):\n%s", diff)
+	}
+	if !cmp.Equal(res.Changed, []string{e.stack + "_web"}) {
+		t.Errorf("changed = %v", res.Changed)
+	}
+}
+
+func TestUnhealthyUpdateIsRolledBack(t *testing.T) {
+	e := newEnv(t, "unhealthy")
+	cfg := strings.ReplaceAll(rollbackConfig, "{{ACTION}}", "pause")
+	stack := func(image, env string) string {
+		s := webStack(image, env)
+		return s[:strings.Index(s, "    deploy:")] + cfg
+	}
+	e.mustDeploy(e.options(e.write("v1.yml", stack("twittix-test/app:v1", ""))))
+
+	res, err := e.deploy(t.Context(), e.options(e.write("v2.yml", stack("twittix-test/app:v2",
+		"    environment:\n      UNHEALTHY: \"1\"\n"))))
+
+	var de *DeployError
+	if !errors.As(err, &de) {
+		t.Fatalf("Deploy error = %v, want a *DeployError", err)
+	}
+	svc := e.service("web")
+	if got := svc.Spec.TaskTemplate.ContainerSpec.Image; got != "twittix-test/app:v1" {
+		t.Errorf("web image after rollback = %q, want twittix-test/app:v1", got)
+	}
+	if got := e.runningImages("web"); !cmp.Equal(got, []string{"twittix-test/app:v1"}) {
+		t.Errorf("running images = %v, want v1 only", got)
+	}
+	if !res.RolledBack || len(res.Failures) != 1 {
+		t.Fatalf("result rolled back = %v, failures = %+v; want one failure, rolled back", res.RolledBack, res.Failures)
+	}
+	f := res.Failures[0]
+	if f.Service != e.stack+"_web" || !strings.Contains(f.Reason, "update paused") {
+		t.Errorf("failure = %s: %s, want the web update paused", f.Service, f.Reason)
+	}
+	if len(f.TaskErrors) == 0 || !strings.Contains(strings.Join(f.TaskErrors, "\n"), "twittix-test/app:v2") {
+		t.Errorf("task errors = %q, want the failed v2 task", f.TaskErrors)
+	}
+	if !strings.Contains(strings.Join(f.Logs, "\n"), "health check failing") {
+		t.Errorf("logs = %q, want the server's health check lines", f.Logs)
+	}
+	if got := res.Services[0].State; got != StateRolledBack {
+		t.Errorf("web state = %q, want %q", got, StateRolledBack)
+	}
+	if svc.UpdateStatus == nil || svc.UpdateStatus.State != "rollback_completed" {
+		t.Errorf("update status = %+v, want rollback_completed (Swarm's rollback to the previous spec)", svc.UpdateStatus)
+	}
+}
+
+func TestSwarmStartedRollbackIsAFailure(t *testing.T) {
+	e := newEnv(t, "autorb")
+	cfg := strings.ReplaceAll(rollbackConfig, "{{ACTION}}", "rollback")
+	stack := func(image, env string) string {
+		s := webStack(image, env)
+		return s[:strings.Index(s, "    deploy:")] + cfg
+	}
+	e.mustDeploy(e.options(e.write("v1.yml", stack("twittix-test/app:v1", ""))))
+
+	o := e.options(e.write("v2.yml", stack("twittix-test/app:v2", "    environment:\n      UNHEALTHY: \"1\"\n")))
+	res, err := e.deploy(t.Context(), o)
+
+	if err == nil {
+		t.Fatal("Deploy succeeded, want a failure: Swarm rolled the update back")
+	}
+	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Reason, "Swarm rolled the update back") {
+		t.Fatalf("failures = %+v, want Swarm's rollback", res.Failures)
+	}
+	svc := e.service("web")
+	if got := svc.Spec.TaskTemplate.ContainerSpec.Image; got != "twittix-test/app:v1" {
+		t.Errorf("web image = %q, want v1 back", got)
+	}
+	if svc.UpdateStatus == nil || svc.UpdateStatus.State != "rollback_completed" {
+		t.Errorf("update status = %+v, want rollback_completed", svc.UpdateStatus)
+	}
+	if got := e.runningImages("web"); !cmp.Equal(got, []string{"twittix-test/app:v1"}) {
+		t.Errorf("running images = %v, want v1", got)
+	}
+}
