@@ -1,0 +1,160 @@
+package swarm
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/moby/moby/client"
+)
+
+// swarmState is everything of a stack a dry run must not touch.
+type swarmState struct {
+	Services map[string]uint64 // name -> version
+	Secrets  []string
+	Configs  []string
+	Networks []string
+}
+
+func (e *env) state() swarmState {
+	e.t.Helper()
+	ctx := e.t.Context()
+	st := swarmState{Services: map[string]uint64{}}
+	svcs, err := e.c.ServiceList(ctx, client.ServiceListOptions{Filters: stackFilter(e.stack)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, s := range svcs.Items {
+		st.Services[s.Spec.Name] = s.Version.Index
+	}
+	secrets, err := e.c.SecretList(ctx, client.SecretListOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, s := range secrets.Items {
+		if strings.HasPrefix(s.Spec.Name, e.stack) {
+			st.Secrets = append(st.Secrets, s.Spec.Name)
+		}
+	}
+	configs, err := e.c.ConfigList(ctx, client.ConfigListOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, s := range configs.Items {
+		if strings.HasPrefix(s.Spec.Name, e.stack) {
+			st.Configs = append(st.Configs, s.Spec.Name)
+		}
+	}
+	nets, err := e.c.NetworkList(ctx, client.NetworkListOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, n := range nets.Items {
+		if strings.HasPrefix(n.Name, e.stack) {
+			st.Networks = append(st.Networks, n.Name)
+		}
+	}
+	slices.Sort(st.Secrets)
+	slices.Sort(st.Configs)
+	slices.Sort(st.Networks)
+	return st
+}
+
+func TestDryRunChangesNothing(t *testing.T) {
+	e := newEnv(t, "dryrun")
+	e.write("token.txt", "t1")
+	e.mustDeploy(e.options(e.write("v1.yml", `
+version: "3.9"
+services:
+  web:
+    image: twittix-test/app:v1
+    environment: {A: "1", B: "2"}
+    secrets: [token]
+    deploy:
+      endpoint_mode: dnsrr
+      update_config: {monitor: 500ms}
+  old:
+    image: twittix-test/app:v1
+    deploy:
+      endpoint_mode: dnsrr
+      update_config: {monitor: 500ms}
+secrets:
+  token:
+    file: ./token.txt
+`)))
+	before := e.state()
+
+	e.write("token.txt", "t2")
+	o := e.options(e.write("v2.yml", `
+version: "3.9"
+services:
+  web:
+    image: twittix-test/app:v2
+    environment: {A: "changed-secret-value", C: "3"}
+    secrets: [token]
+    ports:
+      - {target: 8080, published: 18080, mode: host}
+    deploy:
+      endpoint_mode: dnsrr
+      replicas: 3
+      update_config: {monitor: 500ms}
+  api:
+    image: twittix-test/app:v3
+    networks: [back]
+    deploy:
+      endpoint_mode: dnsrr
+networks:
+  back: {}
+secrets:
+  token:
+    file: ./token.txt
+`))
+	o.DryRun = true
+	o.Prune = true
+	res := e.mustDeploy(o)
+
+	if diff := cmp.Diff(before, e.state()); diff != "" {
+		t.Errorf("the dry run changed the swarm (-before +after):\n%s", diff)
+	}
+	states := map[string]string{}
+	for _, s := range res.Services {
+		states[strings.TrimPrefix(s.Name, e.stack+"_")] = s.State
+	}
+	if want := map[string]string{"web": StateWouldUpdate, "api": StateWouldCreate, "old": StateWouldRemove}; !cmp.Equal(states, want) {
+		t.Errorf("states = %v, want %v", states, want)
+	}
+	var web ServiceResult
+	for _, s := range res.Services {
+		if s.Name == e.stack+"_web" {
+			web = s
+		}
+	}
+	fields := map[string]Change{}
+	for _, c := range web.Changes {
+		fields[c.Field] = c
+	}
+	checks := []struct{ field, before, after string }{
+		{"image", "twittix-test/app:v1", "twittix-test/app:v2"},
+		{"replicas", "1", "3"},
+		{"ports", "", "18080:8080/tcp (host)"},
+		{"env", "", "added C; changed A; removed B (values hidden)"},
+	}
+	for _, c := range checks {
+		if got := fields[c.field]; got.Before != c.before || got.After != c.after {
+			t.Errorf("change %s = %q -> %q, want %q -> %q", c.field, got.Before, got.After, c.before, c.after)
+		}
+	}
+	if got := fields["secrets"]; !strings.Contains(got.Before, e.stack+"_token-") || got.Before == got.After {
+		t.Errorf("secrets change = %+v, want the rotated token", got)
+	}
+	if want := []string{e.stack + "_back"}; !cmp.Equal(res.Networks, want) {
+		t.Errorf("networks to create = %v, want %v", res.Networks, want)
+	}
+	if len(res.Secrets) != 1 {
+		t.Errorf("secrets to create = %v, want the new token", res.Secrets)
+	}
+	if strings.Contains(e.out.String(), "changed-secret-value") || strings.Contains(res.Markdown(), "changed-secret-value") {
+		t.Errorf("an environment value appears in the dry run's output")
+	}
+}
