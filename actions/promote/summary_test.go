@@ -33,7 +33,7 @@ func TestSummaryGolden(t *testing.T) {
 				Service: "projects/p/locations/europe-west1/services/web", URL: "https://web-xyz.a.run.app",
 				Revision: "web-sha-1a2b3c4-kqz", Tag: "sha-1a2b3c4", TagURL: "https://sha-1a2b3c4---web-xyz.a.run.app",
 				PreviousTraffic: before,
-				Traffic: []traffic.Entry{{Revision: "web-00041-abc", Percent: 100, Tag: "prod"}, {Revision: "web-sha-1a2b3c4-kqz", Tag: "sha-1a2b3c4"}},
+				Traffic:         []traffic.Entry{{Revision: "web-00041-abc", Percent: 100, Tag: "prod"}, {Revision: "web-sha-1a2b3c4-kqz", Tag: "sha-1a2b3c4"}},
 				Changed:         true, RolledBack: true,
 				Steps: []cloudrun.Step{
 					{Percent: 10, Bake: 5 * time.Minute, Elapsed: 5*time.Minute + 2*time.Second, Evaluations: 11, Passed: true, Checks: []cloudrun.Check{
