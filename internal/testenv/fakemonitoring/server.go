@@ -29,6 +29,7 @@ type Server struct {
 
 	// Addr is the host:port of the gRPC server.
 	Addr string
+	stop func()
 
 	mu       sync.Mutex
 	series   []*monitoringpb.TimeSeries
@@ -39,17 +40,30 @@ type Server struct {
 // Start starts a fake MetricService on 127.0.0.1 and stops it when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	s, err := New()
+	if err != nil {
+		t.Fatalf("fakemonitoring: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New starts a fake MetricService on 127.0.0.1, for programs (benchmarks); Close stops it.
+func New() (*Server, error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("fakemonitoring: listen: %v", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s := &Server{Addr: lis.Addr().String()}
 	gs := grpc.NewServer()
 	monitoringpb.RegisterMetricServiceServer(gs, s)
 	go gs.Serve(lis) //nolint:errcheck // Serve returns when Stop is called
-	t.Cleanup(gs.Stop)
-	return s
+	s.stop = gs.Stop
+	return s, nil
 }
+
+// Close stops the server.
+func (s *Server) Close() { s.stop() }
 
 // ClientOptions returns the options that point a monitoring client at the fake, without
 // authentication.

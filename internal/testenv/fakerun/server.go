@@ -29,6 +29,7 @@ type Server struct {
 
 	reconcileDelay time.Duration
 	routingDelay   time.Duration
+	stop           func()
 
 	mu         sync.Mutex
 	closed     bool
@@ -70,9 +71,19 @@ type Outcome struct {
 // test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := New(opts...)
+	if err != nil {
+		t.Fatalf("fakerun: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New starts a fake Cloud Run API on 127.0.0.1, for programs (benchmarks); Close stops it.
+func New(opts ...Option) (*Server, error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("fakerun: listen: %v", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s := &Server{
 		Addr:           lis.Addr().String(),
@@ -95,11 +106,14 @@ func Start(t testing.TB, opts ...Option) *Server {
 	runpb.RegisterRevisionsServer(gs, &revisionsServer{s: s})
 	longrunningpb.RegisterOperationsServer(gs, &operationsServer{s: s})
 	go gs.Serve(lis) //nolint:errcheck // Serve returns when Stop is called
-	t.Cleanup(func() {
-		gs.Stop()
-		s.close()
-	})
-	return s
+	s.stop = gs.Stop
+	return s, nil
+}
+
+// Close stops the server and its HTTP servers.
+func (s *Server) Close() {
+	s.stop()
+	s.close()
 }
 
 func (s *Server) close() {
