@@ -96,7 +96,10 @@ func pruned(v any) any {
 	if err := json.Unmarshal(b, &g); err != nil {
 		panic(err)
 	}
-	g, _ = prune(g)
+	g, ok := prune(g)
+	if !ok {
+		return nil
+	}
 	return g
 }
 

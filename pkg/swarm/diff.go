@@ -161,6 +161,12 @@ func diffPaths(prefix string, a, b any) []Change {
 	}
 	am, aok := a.(map[string]any)
 	bm, bok := b.(map[string]any)
+	if a == nil && bok {
+		am, aok = map[string]any{}, true
+	}
+	if b == nil && aok {
+		bm, bok = map[string]any{}, true
+	}
 	if !aok || !bok {
 		render := func(v any) string {
 			if v == nil {
@@ -245,11 +251,16 @@ func compactJSON(v any) string {
 	return string(b)
 }
 
-// humanDurations rewrites the nanosecond numbers of the duration fields as "1.5s".
+// humanDurations rewrites the nanosecond numbers of the duration fields as "1.5s", and drops
+// the zero numbers and false flags of objects, for display.
 func humanDurations(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
+			if e == float64(0) || e == false {
+				delete(t, k)
+				continue
+			}
 			if n, ok := e.(float64); ok && isDurationField(k) {
 				t[k] = time.Duration(n).String()
 				continue

@@ -2,6 +2,8 @@ package swarm
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"context"
 	"os"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/pkg/authconfig"
+	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
 	"github.com/twittix/infra/internal/testenv/dockertest"
@@ -157,3 +161,15 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func decodeAuthForTest(s string) (*registry.AuthConfig, error) { return authconfig.Decode(s) }
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+func join(errs ...error) error { return errors.Join(errs...) }
+
+func wrap(err error) error { return fmt.Errorf("context: %w", err) }

@@ -1,0 +1,150 @@
+package swarm
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/swarm"
+)
+
+// sentSpec is a spec as convert makes it; storedSpec is the same service as the daemon returns
+// it, with its defaults filled in and networks by ID.
+func sentSpec() swarm.ServiceSpec {
+	return swarm.ServiceSpec{
+		Annotations: swarm.Annotations{Name: "s_web", Labels: map[string]string{"a": "b"}},
+		TaskTemplate: swarm.TaskSpec{
+			ContainerSpec: &swarm.ContainerSpec{Image: "app:v1", Mounts: []mount.Mount{}, Hosts: []string{}, Env: []string{"A=1"}},
+			Networks:      []swarm.NetworkAttachmentConfig{{Target: "s_default", Aliases: []string{"web"}}},
+			Placement:     &swarm.Placement{},
+		},
+		Mode:         swarm.ServiceMode{Replicated: &swarm.ReplicatedService{}},
+		UpdateConfig: &swarm.UpdateConfig{Parallelism: 1, Monitor: time.Second},
+		EndpointSpec: &swarm.EndpointSpec{Mode: swarm.ResolutionModeDNSRR, Ports: []swarm.PortConfig{{TargetPort: 80, PublishedPort: 8080}}},
+	}
+}
+
+func storedSpec() swarm.ServiceSpec {
+	one := uint64(1)
+	s := sentSpec()
+	s.TaskTemplate.ContainerSpec.Mounts, s.TaskTemplate.ContainerSpec.Hosts = nil, nil
+	s.TaskTemplate.ContainerSpec.Isolation = "default"
+	s.TaskTemplate.Runtime = swarm.RuntimeContainer
+	s.TaskTemplate.Networks = []swarm.NetworkAttachmentConfig{{Target: "net-id-1", Aliases: []string{"web"}}}
+	s.TaskTemplate.Placement = nil
+	s.Mode.Replicated.Replicas = &one
+	s.UpdateConfig.FailureAction, s.UpdateConfig.Order = swarm.UpdateFailureActionPause, swarm.UpdateOrderStopFirst
+	s.EndpointSpec.Ports[0].Protocol, s.EndpointSpec.Ports[0].PublishMode = "tcp", swarm.PortConfigPublishModeIngress
+	return s
+}
+
+func TestNormalizedSpecsCompareEqual(t *testing.T) {
+	t.Parallel()
+	nets := map[string]string{"net-id-1": "s_default"}
+	sent, stored := normalizeSpec(sentSpec(), nets), normalizeSpec(storedSpec(), nets)
+	if !specsEqual(sent, stored) {
+		t.Fatalf("the sent and stored forms of one spec differ:\n%s", cmp.Diff(pruned(sent), pruned(stored)))
+	}
+	if got := diffSpecs(stored, sent); len(got) != 0 {
+		t.Errorf("diffSpecs of equal specs = %+v", got)
+	}
+}
+
+func TestDiffSpecs(t *testing.T) {
+	t.Parallel()
+	nets := map[string]string{"net-id-1": "s_default"}
+	two := uint64(2)
+	tests := []struct {
+		name   string
+		change func(s *swarm.ServiceSpec)
+		want   []Change
+	}{
+		{"image", func(s *swarm.ServiceSpec) { s.TaskTemplate.ContainerSpec.Image = "app:v2" },
+			[]Change{{Field: "image", Before: "app:v1", After: "app:v2"}}},
+		{"replicas", func(s *swarm.ServiceSpec) { s.Mode.Replicated.Replicas = &two },
+			[]Change{{Field: "replicas", Before: "1", After: "2"}}},
+		{"env values hidden", func(s *swarm.ServiceSpec) { s.TaskTemplate.ContainerSpec.Env = []string{"A=secret", "B=2"} },
+			[]Change{{Field: "env", After: "added B; changed A (values hidden)"}}},
+		{"ports", func(s *swarm.ServiceSpec) { s.EndpointSpec.Ports[0].PublishMode = swarm.PortConfigPublishModeHost },
+			[]Change{{Field: "ports", Before: "8080:80/tcp", After: "8080:80/tcp (host)"}}},
+		{"labels", func(s *swarm.ServiceSpec) { s.Labels["a"] = "c" },
+			[]Change{{Field: "labels", Before: "a=b", After: "a=c"}}},
+		{"networks", func(s *swarm.ServiceSpec) { s.TaskTemplate.Networks[0].Target = "s_back" },
+			[]Change{{Field: "networks", Before: "s_default", After: "s_back"}}},
+		{"resources", func(s *swarm.ServiceSpec) {
+			s.TaskTemplate.Resources = &swarm.ResourceRequirements{Limits: &swarm.Limit{MemoryBytes: 64 << 20}}
+		}, []Change{{Field: "resources", After: `{"Limits":{"MemoryBytes":67108864}}`}}},
+		{"update config", func(s *swarm.ServiceSpec) { s.UpdateConfig.Monitor = 2 * time.Second },
+			[]Change{{Field: "update_config", Before: `{"Monitor":"1s","Parallelism":1}`, After: `{"Monitor":"2s","Parallelism":1}`}}},
+		{"anything else by path", func(s *swarm.ServiceSpec) { s.TaskTemplate.ContainerSpec.User = "nobody" },
+			[]Change{{Field: "TaskTemplate.ContainerSpec.User", After: `"nobody"`}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			after := sentSpec()
+			tc.change(&after)
+			before, norm := normalizeSpec(storedSpec(), nets), normalizeSpec(after, nets)
+			if specsEqual(before, norm) {
+				t.Fatal("specsEqual says equal, want a difference")
+			}
+			if diff := cmp.Diff(tc.want, diffSpecs(before, norm)); diff != "" {
+				t.Errorf("changes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRegistryCredentials(t *testing.T) {
+	t.Parallel()
+	creds := []RegistryCredential{
+		{Server: "https://index.docker.io/v1/", Username: "hub", Password: "p1"},
+		{Server: "ghcr.io", Username: "gh", Password: "p2"},
+		{Server: "europe-docker.pkg.dev", Username: "oauth2accesstoken", Password: "p3"},
+	}
+	tests := []struct{ image, wantUser, wantServer string }{
+		{"nginx:1", "hub", "https://index.docker.io/v1/"},
+		{"docker.io/library/redis", "hub", "https://index.docker.io/v1/"},
+		{"ghcr.io/twittix/api:v1", "gh", "ghcr.io"},
+		{"europe-docker.pkg.dev/p/r/img@sha256:" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "oauth2accesstoken", "europe-docker.pkg.dev"},
+		{"quay.io/x/y", "", ""},
+	}
+	for _, tc := range tests {
+		auth, err := encodedAuth(tc.image, creds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.wantUser == "" {
+			if auth != "" {
+				t.Errorf("%s: got credentials, want none", tc.image)
+			}
+			continue
+		}
+		ac, err := decodeAuthForTest(auth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ac.Username != tc.wantUser || ac.ServerAddress != tc.wantServer {
+			t.Errorf("%s: auth %s@%s, want %s@%s", tc.image, ac.Username, ac.ServerAddress, tc.wantUser, tc.wantServer)
+		}
+	}
+}
+
+func TestOptionsReportEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := Options{Stack: "bad stack!", ResolveImage: "sometimes", Timeout: -1,
+		Registries: []RegistryCredential{{Username: "u"}}}.withDefaults()
+	for _, want := range []string{"stack:", "compose files:", "resolve_image:", "registry credential 1:", "must not be negative"} {
+		if err == nil || !contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %q", err, want)
+		}
+	}
+	o, err := DefaultOptions("app", "c.yml").withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.PollInterval != 300*time.Millisecond || o.LockTTL != 25*time.Minute || !o.RollbackOnFailure || o.MaxTaskFailures != 3 {
+		t.Errorf("defaults = %+v", o)
+	}
+}

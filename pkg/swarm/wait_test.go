@@ -1,0 +1,120 @@
+package swarm
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/api/types/swarm"
+)
+
+func TestEvaluate(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	one := uint64(1)
+	svc := func(us *swarm.UpdateStatus) *swarm.Service {
+		return &swarm.Service{Spec: swarm.ServiceSpec{Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &one}}},
+			ServiceStatus: &swarm.ServiceStatus{DesiredTasks: 1}, UpdateStatus: us}
+	}
+	status := func(s swarm.UpdateState, msg string) *swarm.UpdateStatus {
+		return &swarm.UpdateStatus{State: s, Message: msg}
+	}
+	task := func(state swarm.TaskState, at time.Time, errMsg string) swarm.Task {
+		desired := swarm.TaskStateRunning
+		if state != swarm.TaskStateRunning && state != swarm.TaskStateStarting {
+			desired = swarm.TaskStateShutdown
+		}
+		return swarm.Task{DesiredState: desired, Status: swarm.TaskStatus{State: state, Timestamp: at, Err: errMsg}}
+	}
+	running := task(swarm.TaskStateRunning, t0.Add(time.Second), "")
+	starting := task(swarm.TaskStateStarting, t0.Add(time.Second), "")
+	failedNow := task(swarm.TaskStateFailed, t0.Add(time.Second), "task: non-zero exit (3)")
+	failedBefore := task(swarm.TaskStateFailed, t0.Add(-time.Minute), "task: non-zero exit (3)")
+
+	tests := []struct {
+		name       string
+		kind       targetKind
+		stable     time.Duration
+		service    *swarm.Service
+		tasks      []swarm.Task
+		now        time.Time
+		convergeAt time.Time // a previous poll's convergence
+		wantDone   bool
+		wantReason string // substring; "" for none
+	}{
+		{"update completed", kindUpdated, 0, svc(status(swarm.UpdateStateCompleted, "")), []swarm.Task{running}, t0, time.Time{}, true, ""},
+		{"update still running", kindUpdated, 0, svc(status(swarm.UpdateStateUpdating, "")), []swarm.Task{running}, t0, time.Time{}, false, ""},
+		{"completed but task not running", kindUpdated, 0, svc(status(swarm.UpdateStateCompleted, "")), []swarm.Task{starting}, t0, time.Time{}, false, ""},
+		{"spec change without new tasks", kindUpdated, 0, svc(nil), []swarm.Task{running}, t0, time.Time{}, true, ""},
+		{"paused", kindUpdated, 0, svc(status(swarm.UpdateStatePaused, "update paused due to failure")), []swarm.Task{running}, t0, time.Time{}, false, "the update paused: update paused due to failure"},
+		{"swarm rollback started", kindUpdated, 0, svc(status(swarm.UpdateStateRollbackStarted, "update rolled back due to failure")), nil, t0, time.Time{}, false, "Swarm rolled the update back"},
+		{"swarm rollback completed", kindUpdated, 0, svc(status(swarm.UpdateStateRollbackCompleted, "rollback completed")), []swarm.Task{running}, t0, time.Time{}, false, "Swarm rolled the update back"},
+		{"rollback target waits for rollback", kindRollback, 0, svc(status(swarm.UpdateStateRollbackStarted, "")), []swarm.Task{running}, t0, time.Time{}, false, ""},
+		{"rollback target done", kindRollback, 0, svc(status(swarm.UpdateStateRollbackCompleted, "")), []swarm.Task{running}, t0, time.Time{}, true, ""},
+		{"rollback paused", kindRollback, 0, svc(status(swarm.UpdateStateRollbackPaused, "stuck")), nil, t0, time.Time{}, false, "the rollback paused: stuck"},
+		{"tasks keep failing", kindCreated, time.Second, svc(nil), []swarm.Task{failedNow, failedNow, failedNow, starting}, t0, time.Time{}, false, "3 tasks failed since the deploy started, the last one: failed: task: non-zero exit (3)"},
+		{"old failures do not count", kindCreated, 0, svc(nil), []swarm.Task{failedBefore, failedBefore, failedBefore, running}, t0, time.Time{}, true, ""},
+		{"two failures are tolerated", kindCreated, 0, svc(nil), []swarm.Task{failedNow, failedNow, running}, t0, time.Time{}, true, ""},
+		{"created must stay up", kindCreated, 2 * time.Second, svc(nil), []swarm.Task{running}, t0.Add(3 * time.Second), t0.Add(2 * time.Second), false, ""},
+		{"created stayed up", kindCreated, 2 * time.Second, svc(nil), []swarm.Task{running}, t0.Add(4 * time.Second), t0.Add(2 * time.Second), true, ""},
+		{"unchanged ignores an old paused update", kindUnchanged, 0, svc(status(swarm.UpdateStatePaused, "old")), []swarm.Task{running}, t0, time.Time{}, true, ""},
+		{"service gone", kindUpdated, 0, nil, nil, t0, time.Time{}, false, "disappeared"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tg := &target{name: "s", kind: tc.kind, since: t0, stableFor: tc.stable, convergedAt: tc.convergeAt}
+			evaluate(tg, tc.service, tc.tasks, 3, tc.now)
+			if tg.done != tc.wantDone {
+				t.Errorf("done = %v, want %v (state %q, reason %q)", tg.done, tc.wantDone, tg.state, tg.reason)
+			}
+			if tc.wantReason == "" && tg.reason != "" || !strings.Contains(tg.reason, tc.wantReason) {
+				t.Errorf("reason = %q, want %q", tg.reason, tc.wantReason)
+			}
+		})
+	}
+}
+
+func TestTaskError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		task swarm.Task
+		want string
+	}{
+		{swarm.Task{Status: swarm.TaskStatus{State: swarm.TaskStateRunning}}, ""},
+		{swarm.Task{Status: swarm.TaskStatus{State: swarm.TaskStatePending, Err: "no suitable node (scheduling constraints not satisfied on 1 node)"}},
+			"pending: no suitable node (scheduling constraints not satisfied on 1 node)"},
+		{swarm.Task{Status: swarm.TaskStatus{State: swarm.TaskStateFailed, Err: "task: non-zero exit (2)", ContainerStatus: &swarm.ContainerStatus{ExitCode: 2}}},
+			"failed (exit code 2): task: non-zero exit (2)"},
+		{swarm.Task{Status: swarm.TaskStatus{State: swarm.TaskStateComplete, Message: "finished", ContainerStatus: &swarm.ContainerStatus{}}},
+			"stopped (exit code 0) although the service should keep running: finished"},
+		{swarm.Task{Status: swarm.TaskStatus{State: swarm.TaskStateRejected, Message: "invalid mount"}}, "rejected: invalid mount"},
+	}
+	for _, tc := range tests {
+		if got := taskError(tc.task); got != tc.want {
+			t.Errorf("taskError(%s) = %q, want %q", tc.task.Status.State, got, tc.want)
+		}
+	}
+}
+
+func TestLastLinesAndDemux(t *testing.T) {
+	t.Parallel()
+	frame := func(stream byte, s string) string {
+		n := len(s)
+		return string([]byte{stream, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}) + s
+	}
+	var out strings.Builder
+	in := frame(1, "one\n") + frame(2, "two\n") + frame(1, "three\nfour\n") + frame(1, "trunc")[:6]
+	if err := demux(&out, strings.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "one\ntwo\nthree\nfour\n"; got != want {
+		t.Errorf("demux = %q, want %q", got, want)
+	}
+	if got := lastLines(out.String(), 2); strings.Join(got, "|") != "three|four" {
+		t.Errorf("lastLines = %q", got)
+	}
+	if got := lastLines("", 5); got != nil {
+		t.Errorf("lastLines of nothing = %q, want nil", got)
+	}
+}
