@@ -129,7 +129,7 @@ func (c *Client) open(ctx context.Context, conn *sshConn) (net.Conn, error) {
 			if err != nil {
 				return nil, fmt.Errorf("failed to open the Docker socket %s over SSH: %w", socket, err)
 			}
-			return nc, nil
+			return &channelConn{Conn: nc}, nil
 		}
 		if c.stdio.CompareAndSwap(false, true) {
 			c.log.Infof("ssh: %s refused to forward %s (%v); using `docker system dial-stdio` in SSH sessions instead (AllowStreamLocalForwarding yes in its sshd_config allows the faster path)",

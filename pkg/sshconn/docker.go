@@ -1,8 +1,12 @@
 package sshconn
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/moby/moby/client"
 )
@@ -22,7 +26,47 @@ func (c *Client) DockerClient(ctx context.Context, opts ...client.Opt) (*client.
 	}
 	if _, err := cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
 		cli.Close()
-		return nil, fmt.Errorf("failed to reach the Docker Engine API at %s on %s: %w", c.plan.cfg.DockerSocket, c.plan.target.addr, err)
+		// moby replaces dial errors with a generic "Cannot connect to the Docker daemon": a raw
+		// ping on a connection of our own says what actually went wrong.
+		if perr := c.probe(ctx); perr != nil {
+			err = perr
+		}
+		msg := fmt.Sprintf("failed to reach the Docker Engine API at %s on %s: %v", c.plan.cfg.DockerSocket, c.plan.target.addr, err)
+		if !strings.Contains(msg, FieldDockerSocket) {
+			msg += fmt.Sprintf(": check %s and that dockerd runs there", FieldDockerSocket)
+		}
+		return nil, &dockerError{msg: msg, err: err}
 	}
 	return cli, nil
+}
+
+type dockerError struct {
+	msg string
+	err error
+}
+
+func (e *dockerError) Error() string { return e.msg }
+func (e *dockerError) Unwrap() error { return e.err }
+
+// probe sends a raw HTTP ping through DialContext and returns why it got no HTTP answer.
+func (c *Client) probe(ctx context.Context) error {
+	conn, err := c.DialContext(ctx, "unix", c.plan.cfg.DockerSocket)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	defer context.AfterFunc(ctx, func() { conn.Close() })()
+	if _, err := io.WriteString(conn, "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n"); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("the socket closed without answering")
+	case err != nil:
+		return err
+	case !strings.HasPrefix(line, "HTTP/1."):
+		return errors.New("the socket does not speak HTTP: it is not a Docker socket")
+	}
+	return nil
 }

@@ -31,11 +31,11 @@ func (c *Client) dialStdio(ctx context.Context, conn *sshConn) (net.Conn, error)
 	socket := c.plan.cfg.DockerSocket
 	command := "docker -H " + shellQuote("unix://"+socket) + " system dial-stdio"
 	nc, err := withContext(ctx, func() (net.Conn, error) {
-		sess, err := conn.client.NewSession()
+		sess, err := newSession(ctx, conn.client)
 		if err != nil {
 			return nil, err
 		}
-		sc := &stdioConn{sess: sess, command: command, socket: socket, release: release, exited: make(chan struct{})}
+		sc := &stdioConn{sess: sess, command: command, socket: socket, exited: make(chan struct{})}
 		if sc.stdin, err = sess.StdinPipe(); err == nil {
 			sc.stdout, err = sess.StdoutPipe()
 		}
@@ -47,9 +47,12 @@ func (c *Client) dialStdio(ctx context.Context, conn *sshConn) (net.Conn, error)
 			sess.Close()
 			return nil, err
 		}
+		// The slot is freed when the server closed the session, not when we close it: until
+		// then, the server still counts it against MaxSessions.
 		go func() {
 			sc.waitErr = sess.Wait()
 			close(sc.exited)
+			release()
 		}()
 		return sc, nil
 	})
@@ -58,6 +61,23 @@ func (c *Client) dialStdio(ctx context.Context, conn *sshConn) (net.Conn, error)
 		return nil, fmt.Errorf("failed to start `%s` on %s over SSH: %w", command, c.plan.target.addr, err)
 	}
 	return nc, nil
+}
+
+// newSession opens a session, retrying a few times when the server refuses it: a server whose
+// MaxSessions is below maxStdioSessions, or still counting sessions that just ended.
+func newSession(ctx context.Context, client *ssh.Client) (*ssh.Session, error) {
+	for try := 1; ; try++ {
+		sess, err := client.NewSession()
+		var refused *ssh.OpenChannelError
+		if err == nil || !errors.As(err, &refused) || try == 5 {
+			return sess, err
+		}
+		select {
+		case <-time.After(time.Duration(try) * 50 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, err
+		}
+	}
 }
 
 // stdioConn is a net.Conn over the stdin and stdout of a remote `docker system dial-stdio`.
@@ -69,11 +89,11 @@ type stdioConn struct {
 	stdin   io.WriteCloser
 	stdout  io.Reader
 	stderr  tail
-	release func()
 
 	exited  chan struct{}
 	waitErr error
 	gotData atomic.Bool
+	writeMu sync.Mutex
 	once    sync.Once
 }
 
@@ -109,17 +129,23 @@ func (s *stdioConn) exitErr() error {
 	}
 }
 
-func (s *stdioConn) Write(p []byte) (int, error) { return s.stdin.Write(p) }
+// Write and CloseWrite are serialized: x/crypto/ssh channels race on them (sentEOF).
+func (s *stdioConn) Write(p []byte) (int, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.stdin.Write(p)
+}
 
 // CloseWrite closes the command's stdin, so that it sees the end of the request stream.
-func (s *stdioConn) CloseWrite() error { return s.stdin.Close() }
+func (s *stdioConn) CloseWrite() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.stdin.Close()
+}
 
+// Close closes the session (which ends the command); it may run during a Write.
 func (s *stdioConn) Close() error {
-	s.once.Do(func() {
-		s.stdin.Close()
-		s.sess.Close()
-		s.release()
-	})
+	s.once.Do(func() { s.sess.Close() })
 	return nil
 }
 
@@ -165,4 +191,29 @@ func (t *tail) String() string {
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// channelConn is a net.Conn over an SSH channel (direct-streamlocal) whose Write and CloseWrite
+// are serialized: x/crypto/ssh channels race on them (sentEOF), and net/http and moby's hijacked
+// connections may call them from different goroutines.
+type channelConn struct {
+	net.Conn
+	writeMu sync.Mutex
+}
+
+func (c *channelConn) Write(p []byte) (int, error) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.Conn.Write(p)
+}
+
+// CloseWrite sends EOF to the socket, so that the daemon sees the end of the request stream.
+func (c *channelConn) CloseWrite() error {
+	cw, ok := c.Conn.(interface{ CloseWrite() error })
+	if !ok {
+		return nil
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return cw.CloseWrite()
 }
