@@ -263,15 +263,19 @@ func retryable(err error) bool {
 
 // hint says what to check after a final connect error.
 func hint(p *plan, err error) string {
+	where := fmt.Sprintf("%s and %s", p.target.names.host, p.target.names.port)
+	if p.jump != nil {
+		where = fmt.Sprintf("%s and %s (or %s and %s behind the jump host)", p.jump.names.host, p.jump.names.port, p.target.names.host, p.target.names.port)
+	}
 	var dns *net.DNSError
 	var te *timeoutError
 	switch {
 	case errors.As(err, &dns) && dns.IsNotFound:
-		return fmt.Sprintf("check %s (the name does not resolve)", p.target.names.host)
+		return fmt.Sprintf("check %s: the name does not resolve", where)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Sprintf("nothing accepts connections there: check %s and %s, and that sshd runs", FieldHost, FieldPort)
+		return fmt.Sprintf("nothing accepts connections there: check %s, and that sshd runs", where)
 	case errors.As(err, &te):
-		return fmt.Sprintf("check %s, %s and firewalls, or raise %s", FieldHost, FieldPort, FieldConnectTimeout)
+		return fmt.Sprintf("check %s and firewalls, or raise %s", where, FieldConnectTimeout)
 	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
 		return "the server closed the connection during the handshake: check that it is an SSH server and that it accepts the runner's address"
 	}

@@ -3,7 +3,7 @@
 // material those tests need: freshly generated user keys in every format pkg/sshconn accepts and an
 // SSH agent (the real agent protocol, served by x/crypto/ssh/agent on a unix socket).
 //
-// Tests run as root (the sshd is started with StrictModes no, UsePAM no, PidFile none and
+// Programs such as benchmarks use New and Close instead of Start. Tests run as root (the sshd is started with StrictModes no, UsePAM no, PidFile none and
 // PermitRootLogin prohibit-password). When sshd is missing or cannot start, Start fails the test
 // with a message saying how to install or fix it; it never skips.
 package sshd

@@ -48,7 +48,9 @@ type Server struct {
 	// HostKey is the server's Ed25519 host key, generated for this server.
 	HostKey ssh.PublicKey
 
+	dir  string
 	logs *syncBuffer
+	stop func()
 }
 
 // Addr returns host:port.
@@ -66,68 +68,106 @@ func (s *Server) Fingerprint() string { return ssh.FingerprintSHA256(s.HostKey) 
 // Logs returns what sshd logged so far (LogLevel VERBOSE, on stderr).
 func (s *Server) Logs() string { return s.logs.String() }
 
-// Start starts an sshd configured by opts on a random free port of 127.0.0.1, waits until it
-// answers with its SSH banner, and stops it (and the sessions it forked) when the test ends.
-// sshd's log is printed when the test fails.
+// Start starts an sshd configured by opts (see New) and stops it when the test ends; sshd's log is
+// printed when the test fails. Any problem fails the test with a message saying how to fix it.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	checkPrerequisites(t)
-	dir := t.TempDir()
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		if t.Failed() {
+			t.Logf("sshd %s log:\n%s", s.Addr(), s.Logs())
+		}
+	})
+	return s
+}
 
+// New starts an sshd configured by opts on a random free port of 127.0.0.1 and waits until it
+// answers with its SSH banner. Close stops it. Programs (benchmarks, demos) use it; tests use
+// Start.
+func New(opts Options) (*Server, error) {
+	if err := checkPrerequisites(); err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "sshd-")
+	if err != nil {
+		return nil, err
+	}
+	s, err := start(dir, opts)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops sshd and the per-connection processes it forked, and removes its files.
+func (s *Server) Close() {
+	s.stop()
+	os.RemoveAll(s.dir)
+}
+
+func start(dir string, opts Options) (*Server, error) {
 	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		t.Fatalf("sshd: generating the host key: %v", err)
+		return nil, fmt.Errorf("sshd: generating the host key: %w", err)
 	}
 	block, err := ssh.MarshalPrivateKey(hostPriv, "test host key")
 	if err != nil {
-		t.Fatalf("sshd: encoding the host key: %v", err)
+		return nil, fmt.Errorf("sshd: encoding the host key: %w", err)
 	}
 	hostKeyPath := filepath.Join(dir, "ssh_host_ed25519_key")
-	writeFile(t, hostKeyPath, pem.EncodeToMemory(block))
 	signer, err := ssh.NewSignerFromKey(hostPriv)
 	if err != nil {
-		t.Fatalf("sshd: host key signer: %v", err)
+		return nil, fmt.Errorf("sshd: host key signer: %w", err)
 	}
-
 	var authorized bytes.Buffer
 	for _, k := range opts.AuthorizedKeys {
 		authorized.Write(ssh.MarshalAuthorizedKey(k))
 	}
 	authorizedPath := filepath.Join(dir, "authorized_keys")
-	writeFile(t, authorizedPath, authorized.Bytes())
+	if err := writeFiles(map[string][]byte{hostKeyPath: pem.EncodeToMemory(block), authorizedPath: authorized.Bytes()}); err != nil {
+		return nil, err
+	}
 
 	// Picking a free port and handing it to sshd is racy with other processes: retry a few times.
-	var lastLogs string
+	var lastErr error
 	for try := 0; try < 5; try++ {
-		port := freePort(t)
-		configPath := filepath.Join(dir, "sshd_config")
-		writeFile(t, configPath, []byte(config(port, hostKeyPath, authorizedPath, opts)))
-		s := &Server{Host: "127.0.0.1", Port: port, HostKey: signer.PublicKey(), logs: &syncBuffer{}}
-		if s.run(t, configPath) {
-			return s
+		port, err := freePort()
+		if err != nil {
+			return nil, err
 		}
-		lastLogs = s.Logs()
-		if !strings.Contains(lastLogs, "Address already in use") {
+		configPath := filepath.Join(dir, "sshd_config")
+		if err := writeFiles(map[string][]byte{configPath: []byte(config(port, hostKeyPath, authorizedPath, opts))}); err != nil {
+			return nil, err
+		}
+		s := &Server{Host: "127.0.0.1", Port: port, HostKey: signer.PublicKey(), dir: dir, logs: &syncBuffer{}}
+		if lastErr = s.run(configPath); lastErr == nil {
+			return s, nil
+		}
+		if !strings.Contains(s.Logs(), "Address already in use") {
 			break
 		}
 	}
-	t.Fatalf("sshd did not start; its log:\n%s", lastLogs)
-	return nil
+	return nil, lastErr
 }
 
-func checkPrerequisites(t testing.TB) {
-	t.Helper()
+func checkPrerequisites() error {
 	if _, err := os.Stat(Binary); err != nil {
-		t.Fatalf("these tests need a real OpenSSH server at %s: install it with `apt-get install -y openssh-server` (%v)", Binary, err)
+		return fmt.Errorf("these tests need a real OpenSSH server at %s: install it with `apt-get install -y openssh-server` (%v)", Binary, err)
 	}
 	if os.Geteuid() != 0 {
-		t.Fatalf("these tests start %s and log in as root: run them as root (uid is %d)", Binary, os.Geteuid())
+		return fmt.Errorf("these tests start %s and log in as root: run them as root (uid is %d)", Binary, os.Geteuid())
 	}
 	// sshd refuses to start without its privilege separation directory, which Debian creates only
 	// when the ssh service starts.
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
-		t.Fatalf("sshd needs /run/sshd: create it with `mkdir -p /run/sshd` (%v)", err)
+		return fmt.Errorf("sshd needs /run/sshd: create it with `mkdir -p /run/sshd` (%v)", err)
 	}
+	return nil
 }
 
 func config(port int, hostKey, authorized string, opts Options) string {
@@ -157,23 +197,22 @@ func config(port int, hostKey, authorized string, opts Options) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// run starts sshd and reports whether it answered with its banner.
-func (s *Server) run(t testing.TB, configPath string) bool {
-	t.Helper()
+// run starts sshd and waits for its banner; it sets s.stop.
+func (s *Server) run(configPath string) error {
 	cmd := exec.Command(Binary, "-D", "-e", "-f", configPath)
 	cmd.Stdout = s.logs
 	cmd.Stderr = s.logs
-	// Its own process group, so that Cleanup also stops the per-connection sshd processes.
+	// Its own process group, so that stop also ends the per-connection sshd processes.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", Binary, err)
+		return fmt.Errorf("starting %s: %w", Binary, err)
 	}
 	exited := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
 		close(exited)
 	}()
-	stop := func() {
+	s.stop = sync.OnceFunc(func() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		select {
 		case <-exited:
@@ -181,29 +220,22 @@ func (s *Server) run(t testing.TB, configPath string) bool {
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-exited
 		}
-	}
+	})
 
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:
-			return false
+			return fmt.Errorf("sshd exited at start; its log:\n%s", s.Logs())
 		default:
 		}
 		if banner(s.Addr()) {
-			t.Cleanup(func() {
-				stop()
-				if t.Failed() {
-					t.Logf("sshd %s log:\n%s", s.Addr(), s.Logs())
-				}
-			})
-			return true
+			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	stop()
-	t.Fatalf("sshd on %s did not answer within 10s; its log:\n%s", s.Addr(), s.Logs())
-	return false
+	s.stop()
+	return fmt.Errorf("sshd on %s did not answer within 10s; its log:\n%s", s.Addr(), s.Logs())
 }
 
 // banner reports whether an SSH server answers on addr.
@@ -218,21 +250,22 @@ func banner(addr string) bool {
 	return err == nil && strings.HasPrefix(line, "SSH-2.0-")
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
+		return 0, fmt.Errorf("finding a free port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func writeFile(t testing.TB, path string, data []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatalf("writing %s: %v", path, err)
+func writeFiles(files map[string][]byte) error {
+	for path, data := range files {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a process and reads of a test.
