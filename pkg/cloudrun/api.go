@@ -33,7 +33,8 @@ type APIOptions struct {
 	// Retry is the policy for transient errors (UNAVAILABLE, RESOURCE_EXHAUSTED); the zero value
 	// means gcp.DefaultRetry. Updates are retried too: the etag makes a repeated write safe.
 	Retry gcp.RetryPolicy
-	// PollInterval is the delay between two polls of an operation (default 1s).
+	// PollInterval is the longest delay between two polls of an operation (default 1s); the first
+	// polls come sooner.
 	PollInterval time.Duration
 	// Log receives progress lines while an operation runs (default: none).
 	Log logging.Logger
@@ -95,7 +96,21 @@ func (a *runAPI) UpdateService(ctx context.Context, svc *runpb.Service) (*runpb.
 		return nil, gcp.Explain(err)
 	}
 	start := time.Now()
+	// Traffic changes often complete within a second: poll soon, then back off to PollInterval.
+	// An operation that is done already (its result came with the answer) is not polled.
+	wait := min(100*time.Millisecond, a.o.PollInterval)
 	for {
+		if !op.Done() {
+			a.progress.Report(op.Name(), "waiting for Cloud Run to apply the change to %s (%s)", shortName(svc.GetName()), time.Since(start).Round(time.Second))
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, fmt.Errorf("stopped waiting for operation %s: %w", op.Name(), ctx.Err())
+			case <-t.C:
+			}
+			wait = min(2*wait, a.o.PollInterval)
+		}
 		var (
 			done  *runpb.Service
 			opErr error
@@ -116,14 +131,6 @@ func (a *runAPI) UpdateService(ctx context.Context, svc *runpb.Service) (*runpb.
 				return nil, &OperationError{Operation: op.Name(), Err: opErr}
 			}
 			return done, nil
-		}
-		a.progress.Report(op.Name(), "waiting for Cloud Run to apply the change to %s (%s)", shortName(svc.GetName()), time.Since(start).Round(time.Second))
-		t := time.NewTimer(a.o.PollInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("stopped waiting for operation %s: %w", op.Name(), ctx.Err())
-		case <-t.C:
 		}
 	}
 }

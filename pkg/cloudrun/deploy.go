@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"cloud.google.com/go/run/apiv2/runpb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/twittix/infra/pkg/cloudrun/traffic"
 )
@@ -114,10 +116,12 @@ func (c *Client) Deploy(ctx context.Context, req DeployRequest) (*Result, error)
 	}
 	wctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	before, after, err := c.write(wctx, ref, svc, plan)
+	// gRPC may report the deadline (DEADLINE_EXCEEDED) a moment before wctx itself expires.
+	timedOut := err != nil && ctx.Err() == nil && (wctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded)
 	cancel()
 	var opErr *OperationError
 	switch {
-	case errors.As(err, &opErr), errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+	case errors.As(err, &opErr), timedOut:
 		// The update failed or is still running: the revision's own condition says why.
 		if rev, rerr := c.getRevision(ctx, ref, revision); rerr == nil {
 			state, msg := readiness(rev)
