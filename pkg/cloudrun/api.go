@@ -51,7 +51,7 @@ func NewAPI(services *run.ServicesClient, revisions *run.RevisionsClient, o APIO
 	if o.Log == nil {
 		o.Log = logging.Discard
 	}
-	return &runAPI{services: services, revisions: revisions, o: o, progress: logging.NewProgress(o.Log, 15*time.Second)}
+	return &runAPI{services: services, revisions: revisions, o: o, progress: logging.NewProgress(o.Log, progressEvery)}
 }
 
 type runAPI struct {
@@ -60,6 +60,9 @@ type runAPI struct {
 	o         APIOptions
 	progress  *logging.Progress
 }
+
+// progressEvery is how often a wait prints a line when nothing changes.
+const progressEvery = 15 * time.Second
 
 // noRetry turns off the client library's own retries: retry does it, with one policy.
 var noRetry = gax.WithRetry(func() gax.Retryer { return nil })
@@ -101,7 +104,9 @@ func (a *runAPI) UpdateService(ctx context.Context, svc *runpb.Service) (*runpb.
 	wait := min(100*time.Millisecond, a.o.PollInterval)
 	for {
 		if !op.Done() {
-			a.progress.Report(op.Name(), "waiting for Cloud Run to apply the change to %s (%s)", shortName(svc.GetName()), time.Since(start).Round(time.Second))
+			// The elapsed time is shown in steps of the progress period, so that the line is
+			// printed once per period rather than at every poll.
+			a.progress.Report(op.Name(), "waiting for Cloud Run to apply the change to %s (%s)", shortName(svc.GetName()), time.Since(start).Truncate(progressEvery))
 			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():

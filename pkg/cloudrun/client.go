@@ -112,7 +112,7 @@ func New(api API, opts ...Option) *Client {
 	for _, o := range opts {
 		o(c)
 	}
-	c.progress = logging.NewProgress(c.log, 15*time.Second)
+	c.progress = logging.NewProgress(c.log, progressEvery)
 	return c
 }
 

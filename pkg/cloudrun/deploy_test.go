@@ -115,6 +115,10 @@ func TestDeployRevisionNeverReady(t *testing.T) {
 			if got, want := e.split(t), e.first+"=100"; got != want {
 				t.Errorf("traffic = %s, want %s", got, want)
 			}
+			// Progress lines are throttled: one per 15s of waiting, not one per poll.
+			if n := strings.Count(e.log.String(), "waiting for Cloud Run to apply the change to web"); n != 1 {
+				t.Errorf("%d progress lines for the wait, want 1:\n%s", n, e.log)
+			}
 		})
 	}
 }

@@ -97,7 +97,7 @@ func (c *Client) waitReady(ctx context.Context, ref ServiceRef, short string, st
 		case waited >= c.readyTimeout:
 			return rev, &NotReadyError{Revision: short, State: state, Message: msg, LogURI: rev.GetLogUri(), Waited: waited}
 		}
-		c.progress.Report("ready/"+short, "revision %s: %s %s (%s)", short, stateName(state), msg, waited.Round(time.Second))
+		c.progress.Report("ready/"+short, "revision %s: %s %s (%s)", short, stateName(state), msg, waited.Truncate(progressEvery))
 		if err := sleep(ctx, min(c.poll, c.readyTimeout-waited)); err != nil {
 			return nil, fmt.Errorf("stopped waiting for revision %s: %w", short, err)
 		}
