@@ -1,0 +1,19 @@
+// Package cloudbuild submits a Cloud Build build from a local directory and follows it, the job
+// `gcloud builds submit` does, through the APIs:
+//
+//   - Request describes the build (tag mode: build the directory's Dockerfile and push Image;
+//     config mode: run a cloudbuild.yaml) and Validate checks it, naming the inputs at fault;
+//   - Prepare makes the Build message, substitutions merged and checked as Cloud Build will;
+//   - Client.Stage packs the directory with gcloud's ignore rules (package source) and streams it
+//     into a resumable upload to gs://<project>_cloudbuild/source (created when missing, refused
+//     when it belongs to another project) or a given staging_dir;
+//   - Client.Submit creates the build, retrying transient errors;
+//   - Client.Wait follows it: polls the build, streams its log from log-<id>.txt in the logs
+//     bucket with byte ranges (each step in its own log group), cancels the build when the context
+//     is done, and returns a Result (images with digests, steps, duration) and a *BuildError when
+//     the build did not succeed;
+//   - Client.Run does it all; ListFiles lists what would be uploaded.
+//
+// The package prints nothing itself: progress and the build log go to the logging.Logger given in
+// Options.
+package cloudbuild

@@ -1,0 +1,88 @@
+package cloudbuild
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
+	"github.com/twittix/infra/pkg/cloudbuild/source"
+)
+
+// ListFiles returns what a build of r would upload, without uploading: `gcloud meta
+// list-files-for-upload`.
+func ListFiles(r Request) (*source.Listing, error) {
+	l, err := source.List(r.Dir, source.ListOptions{IgnoreFile: r.IgnoreFile})
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	return l, nil
+}
+
+// Run does a whole build: checks the request, prepares the Build, uploads the source, submits the
+// build and, unless r.Async, follows it to the end, streaming its log. The error is a *BuildError
+// when the build ran and did not succeed; the result is then set too.
+func (c *Client) Run(ctx context.Context, r Request) (*Result, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	prepared, err := Prepare(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range prepared.Warnings {
+		c.log.Warnf("substitutions: %s (allowed: the build sets ALLOW_LOOSE)", w)
+	}
+	listing, err := ListFiles(r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Image != "" && !slices.Contains(listing.Paths(), "Dockerfile") {
+		return nil, fmt.Errorf("source: the Dockerfile is excluded from the upload by the %s rules; remove it from the ignore file", listing.Rules.Source)
+	}
+	c.describe(listing)
+	staged, err := c.Stage(ctx, r.Project, r.StagingDir, listing)
+	if err != nil {
+		return nil, err
+	}
+	b := prepared.Build
+	b.Source = &cloudbuildpb.Source{Source: &cloudbuildpb.Source_StorageSource{StorageSource: &cloudbuildpb.StorageSource{
+		Bucket: staged.Bucket, Object: staged.Object, Generation: staged.Generation,
+	}}}
+	parent := fmt.Sprintf("projects/%s/locations/%s", r.Project, r.location())
+	created, err := c.Submit(ctx, parent, r.Project, b)
+	if err != nil {
+		return nil, err
+	}
+	c.log.Infof("Created build %s", created.Name)
+	if created.LogUrl != "" {
+		c.log.Infof("Logs are available at [ %s ].", created.LogUrl)
+	}
+	if r.Async {
+		res := newResult(created, nil)
+		res.Source = staged
+		return res, nil
+	}
+	res, err := c.Wait(ctx, created)
+	if res != nil {
+		res.Source = staged
+	}
+	return res, err
+}
+
+// describe says what is uploaded, as gcloud does, with what was left out.
+func (c *Client) describe(l *source.Listing) {
+	c.log.Infof("Creating temporary archive of %d file(s) totalling %s before compression (ignore rules: %s).",
+		len(l.Files), humanBytes(l.Bytes), l.Rules.Source)
+	if l.Ignored > 0 {
+		c.log.Infof("Some files were not included in the source upload: %d path(s) ignored; list them with list_files.", l.Ignored)
+	}
+	var skipped []string
+	for _, s := range l.Skipped {
+		skipped = append(skipped, fmt.Sprintf("%s (%s)", s.Path, s.Reason))
+	}
+	if len(skipped) > 0 {
+		c.log.Infof("Not uploaded: %s", strings.Join(skipped, ", "))
+	}
+}
