@@ -135,7 +135,7 @@ func (o *options) check(in *action.Inputs) error {
 		errs = append(errs, &action.InputError{Input: input, Problem: fmt.Sprintf(format, args...)})
 	}
 	if o.mode == modeDeploy && o.image == "" {
-		bad("image", "is required when mode is deploy; name the image to deploy, e.g. europe-docker.pkg.dev/PROJECT/REPO/web@sha256:...")
+		bad("image", "is required when mode is deploy; name the image to deploy, e.g. europe-docker.pkg.dev/PROJECT/REPO/web:1.2.3")
 	}
 	var err error
 	if o.env, err = parseEnv(o.envVars); err != nil {

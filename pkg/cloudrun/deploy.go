@@ -52,7 +52,7 @@ type DeployRequest struct {
 func (r DeployRequest) Validate() error {
 	errs := []error{r.Service.Validate()}
 	if r.Image == "" {
-		errs = append(errs, errors.New("the image is empty: name the image to deploy, e.g. europe-docker.pkg.dev/PROJECT/REPO/web@sha256:..."))
+		errs = append(errs, errors.New("the image is empty: name the image to deploy, e.g. europe-docker.pkg.dev/PROJECT/REPO/web:1.2.3"))
 	}
 	if r.Tag != "" && !traffic.ValidName(r.Tag) {
 		errs = append(errs, fmt.Errorf("tag %q is invalid: tags are lower-case letters, digits and hyphens and start with a letter", r.Tag))

@@ -67,18 +67,6 @@ func (c *Client) getRevision(ctx context.Context, ref ServiceRef, short string) 
 	return rev, nil
 }
 
-// checkReady returns the revision if its Ready condition is true, else a *NotReadyError.
-func (c *Client) checkReady(ctx context.Context, ref ServiceRef, short string) (*runpb.Revision, error) {
-	rev, err := c.getRevision(ctx, ref, short)
-	if err != nil {
-		return nil, err
-	}
-	if state, msg := readiness(rev); state != runpb.Condition_CONDITION_SUCCEEDED {
-		return rev, &NotReadyError{Revision: short, State: state, Message: msg, LogURI: rev.GetLogUri()}
-	}
-	return rev, nil
-}
-
 // waitReady polls the revision until its Ready condition is true (returned), failed or the ready
 // timeout passes since start (a *NotReadyError).
 func (c *Client) waitReady(ctx context.Context, ref ServiceRef, short string, start time.Time) (*runpb.Revision, error) {

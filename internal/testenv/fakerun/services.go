@@ -166,15 +166,14 @@ func (s *Server) createLocked(name string, spec *runpb.Service, validateOnly boo
 			Creator:    "fake@example.com",
 		},
 	}
-	rev, op, err := s.applyLocked(svc, spec, nil, true)
-	if err != nil || validateOnly {
+	if _, _, err := s.applyLocked(svc, spec, nil, true); err != nil || validateOnly {
 		return nil, nil, nil, err
 	}
 	svc.http = httptest.NewServer(s.serviceHandler(name))
 	svc.pb.Uri = svc.http.URL
 	svc.pb.Urls = []string{svc.http.URL}
 	s.services[name] = svc
-	rev, op, err = s.applyLocked(svc, spec, nil, false)
+	rev, op, err := s.applyLocked(svc, spec, nil, false)
 	return svc, rev, op, err
 }
 
