@@ -69,7 +69,11 @@ func (c *Client) Rollback(ctx context.Context, req RollbackRequest) (*Result, er
 	}
 	end := c.log.Group(fmt.Sprintf("Roll back %s to %s", ref.Service, describe(target)))
 	defer end()
+	recorded := svc.GetAnnotations()[AnnotationPreviousTraffic]
 	plan := func(svc *runpb.Service, reread bool) (*runpb.Service, error) {
+		if reread && req.To == nil && svc.GetAnnotations()[AnnotationPreviousTraffic] != recorded {
+			return nil, &RefusedError{Reason: fmt.Sprintf("refusing to roll back %s: another change recorded a new previous split while this action ran; check the service and run the rollback again if it is still needed", ref.Service)}
+		}
 		restored, err := traffic.Restore(svc.GetTraffic(), target)
 		if err != nil {
 			return nil, err

@@ -4,7 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"cloud.google.com/go/run/apiv2/runpb"
+
 	"github.com/twittix/infra/pkg/cloudrun"
+	"github.com/twittix/infra/pkg/cloudrun/traffic"
 )
 
 func TestRollbackFromAnnotation(t *testing.T) {
@@ -68,4 +71,30 @@ func TestRollbackRefused(t *testing.T) {
 	to := target(t, "web-nope")
 	_, err = e.client.Rollback(ctx, cloudrun.RollbackRequest{Service: ref, To: &to})
 	wantErr(t, err, `unknown revision or tag "web-nope"`)
+}
+
+func TestRollbackRefusedWhenTheRecordChanges(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	e.deploy(t, "img:2", "sha-2", "sha-2")
+	third := e.deploy(t, "img:3", "sha-3", "sha-3")
+	if _, err := e.client.Shift(ctx, cloudrun.ShiftRequest{Service: ref, To: spec(t, "sha-2=100")}); err != nil {
+		t.Fatal(err)
+	}
+	// Between the rollback's read and its write, another run promotes sha-3 and records the split
+	// it replaced.
+	e.run.Before("UpdateService", once(func() {
+		svc := e.run.Service(ref.Name())
+		svc.Traffic = traffic.SetTag(traffic.SetTag([]*runpb.TrafficTarget{traffic.NewTarget(third, 100, "")}, "sha-2", "web-sha-2"), "sha-3", third)
+		svc.Annotations[cloudrun.AnnotationPreviousTraffic] = traffic.Encode([]*runpb.TrafficTarget{traffic.NewTarget("web-sha-2", 100, "")})
+		if _, err := e.run.Update(svc, "traffic", "annotations"); err != nil {
+			t.Error(err)
+		}
+	}))
+	_, err := e.client.Rollback(ctx, cloudrun.RollbackRequest{Service: ref})
+	wantErr(t, err, "refusing to roll back web: another change recorded a new previous split")
+	if got, want := e.split(t), third+"=100"; got != want {
+		t.Errorf("traffic = %s, want the other run's %s", got, want)
+	}
 }
