@@ -67,7 +67,7 @@ func parseKey(n names, key, passphrase string) (ssh.Signer, error) {
 	if err != nil {
 		return nil, fieldErr(n.key, "has an unsupported key type: use an Ed25519, ECDSA or RSA key (ssh-keygen -t ed25519)")
 	}
-	if signer.PublicKey().Type() == ssh.KeyAlgoDSA {
+	if signer.PublicKey().Type() == "ssh-dss" {
 		return nil, fieldErr(n.key, "is a DSA key, which OpenSSH no longer accepts: use an Ed25519 key (ssh-keygen -t ed25519)")
 	}
 	return signer, nil
