@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X github.com/twittix/infra/pkg/action.Version=$(VERSION)
 BIN       := bin/twittix-infra
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test lint demo bench image clean
+.PHONY: all build prereqs test lint demo bench image clean
 
 all: lint test
 
@@ -15,8 +15,12 @@ all: lint test
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/twittix-infra
 
-## test: every test, including those that need dockerd in swarm mode and sshd (see .ci/run)
-test:
+## prereqs: install and start what tests and demo need (docker, sshd, swarm mode); a no-op when present
+prereqs:
+	@.ci/prereqs
+
+## test: every test, including those that need dockerd in swarm mode and sshd
+test: prereqs
 	$(GO) test -count=1 -shuffle=on -race -timeout 60m ./...
 
 ## lint: go vet, staticcheck, gofmt and go mod tidy must all be clean
@@ -27,12 +31,13 @@ lint:
 	$(GO) mod tidy -diff
 
 ## demo: deploy the example stack to a local swarm through the real action code, then a broken release
-demo: build
+demo: prereqs build
 	./examples/demo.sh
 
 ## bench: every benchmark under bench/, each printing a Markdown table
-bench: build
+bench: prereqs build
 	$(GO) run ./bench/startup
+	$(GO) run ./bench/ssh
 
 ## image: the action's container image (needs network access for the Go base image)
 image:
