@@ -1,6 +1,7 @@
 package action
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -242,20 +243,53 @@ func (r *Runtime) relToWorkspace(file string) string {
 	return filepath.ToSlash(file)
 }
 
-// secretParts is what Mask registers for a secret: the whole value and each of its lines, trimmed.
+// secretParts is what Mask registers for a secret: the whole value and each of its lines, trimmed;
+// for a JSON credential (a service account key...), also its secret fields and their lines, which
+// a program may print decoded.
 func secretParts(secret string) []string {
 	var parts []string
 	seen := map[string]bool{}
 	add := func(s string) {
-		s = strings.TrimSpace(s)
-		if s != "" && !seen[s] {
-			seen[s] = true
-			parts = append(parts, s)
+		for _, p := range append([]string{s}, strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")...) {
+			p = strings.TrimSpace(p)
+			if p != "" && !seen[p] {
+				seen[p] = true
+				parts = append(parts, p)
+			}
 		}
 	}
 	add(secret)
-	for _, line := range strings.Split(strings.ReplaceAll(secret, "\r\n", "\n"), "\n") {
-		add(line)
+	var doc any
+	if json.Unmarshal([]byte(secret), &doc) == nil {
+		for _, v := range jsonSecretFields(doc) {
+			add(v)
+		}
 	}
 	return parts
+}
+
+// secretJSONFields are the fields of Google credential files (service account keys, authorized
+// users, external accounts) whose values are secret on their own.
+var secretJSONFields = map[string]bool{
+	"private_key": true, "private_key_id": true, "client_secret": true, "refresh_token": true,
+	"access_token": true, "id_token": true, "password": true, "token": true,
+}
+
+func jsonSecretFields(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && secretJSONFields[strings.ToLower(k)] {
+				out = append(out, s)
+				continue
+			}
+			out = append(out, jsonSecretFields(x)...)
+		}
+	case []any:
+		for _, x := range v {
+			out = append(out, jsonSecretFields(x)...)
+		}
+	}
+	return out
 }

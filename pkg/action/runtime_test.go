@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -276,5 +277,47 @@ func TestMainDispatch(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSecretsAreRedactedInEveryForm(t *testing.T) {
+	t.Parallel()
+	const key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC<x>&y\n-----END PRIVATE KEY-----\n"
+	creds := fmt.Sprintf(`{"type": "service_account", "project_id": "twittix-prod", "private_key_id": "0a1b2c3d4e5f", "private_key": %q, "client_email": "deployer@twittix-prod.iam.gserviceaccount.com"}`, key)
+	passphrase := "p_a*s|s`w<o>r&d"
+	env := newGitHubEnv(t, nil)
+	rt := env.runtime()
+	rt.Mask(creds)
+	rt.Mask(passphrase)
+
+	rt.Infof("decoded key:\n%s", key)
+	rt.Infof("key id %s of %s", "0a1b2c3d4e5f", "deployer@twittix-prod.iam.gserviceaccount.com")
+	s := new(Summary).Paragraph("escaped: "+Escape(passphrase)+" code: "+Code(passphrase)).
+		Table([]string{"value"}, [][]string{{Escape(passphrase)}}).
+		Details("html", passphrase)
+	if err := rt.WriteSummary(s); err != nil {
+		t.Fatal(err)
+	}
+	quoted, _ := json.Marshal(map[string]string{"k": key, "p": passphrase})
+	if err := rt.SetOutput("services", string(quoted)); err != nil {
+		t.Fatal(err)
+	}
+
+	log := env.out.String()
+	// Drop the ::add-mask:: lines, which GitHub hides, and look everywhere else.
+	var shown []string
+	for _, l := range strings.Split(log, "\n") {
+		if !strings.HasPrefix(l, "::add-mask::") {
+			shown = append(shown, l)
+		}
+	}
+	everything := strings.Join(shown, "\n") + env.file(t, "GITHUB_STEP_SUMMARY") + env.file(t, "GITHUB_OUTPUT")
+	for _, secret := range []string{"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "0a1b2c3d4e5f", "s|s", `p\_a\*s`, "p_a*s", "w&lt;o&gt;r", `w\u003co`} {
+		if strings.Contains(everything, secret) {
+			t.Errorf("%q appears in the log, summary or outputs:\n%s", secret, everything)
+		}
+	}
+	if !strings.Contains(everything, "deployer@twittix-prod.iam.gserviceaccount.com") {
+		t.Errorf("the non-secret client_email was redacted too:\n%s", everything)
 	}
 }
