@@ -2,10 +2,13 @@
 package commands
 
 import (
+	"github.com/twittix/infra/actions/promote"
 	"github.com/twittix/infra/pkg/action"
 )
 
 // All returns the commands of twittix-infra, in the order --help lists them.
 func All() []action.Command {
-	return []action.Command{}
+	return []action.Command{
+		promote.Command,
+	}
 }
