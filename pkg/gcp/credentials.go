@@ -121,6 +121,14 @@ func Connect(ctx context.Context, cfg Config) (*Session, error) {
 	if info.Type != "" {
 		s.CredentialsType = info.Type
 	}
+	if s.creds != nil {
+		// Fail early, and clearly, when the credentials cannot give a token (a broken key, a
+		// Workload Identity provider that refuses the GitHub token...).
+		if _, err := s.creds.Token(ctx); err != nil {
+			return nil, fmt.Errorf("failed to get an access token with the %s credentials: %w; check the credentials "+
+				"(google-github-actions/auth or credentials_json)", s.CredentialsType, err)
+		}
+	}
 	s.Principal = principal(info)
 	project, source, err := ResolveProject(cfg.Project, projectFromCredentials(ctx, s.creds, info), cfg.EnvProjects)
 	if err != nil {

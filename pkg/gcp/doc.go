@@ -6,7 +6,7 @@
 //
 // API summary:
 //
-//	// Connect loads credentials and resolves the project.
+//	// Connect loads credentials, checks they give an access token, and resolves the project.
 //	sess, err := gcp.Connect(ctx, gcp.Config{
 //		Project:         in.Project,         // explicit value (an input); wins
 //		CredentialsJSON: in.CredentialsJSON, // secret; else CredentialsFile; else ADC
