@@ -145,6 +145,15 @@ func (d *deployer) waitAll(ctx context.Context, applyErrs map[string]error) ([]*
 }
 
 func (d *deployer) newWaiter() *waiter {
-	return &waiter{c: d.c, stack: d.opts.Stack, opts: d.opts, clock: d.clock,
+	w := &waiter{c: d.c, stack: d.opts.Stack, opts: d.opts, clock: d.clock,
 		progress: logging.NewProgress(d.log, d.opts.ProgressInterval)}
+	for _, s := range d.services {
+		if s.spec.Mode.Replicated == nil {
+			w.withStatus = true
+		}
+		if s.existing != nil && s.existing.Spec.Mode.Replicated == nil {
+			w.withStatus = true
+		}
+	}
+	return w
 }

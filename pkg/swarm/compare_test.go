@@ -144,7 +144,7 @@ func TestOptionsReportEveryProblem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.PollInterval != 300*time.Millisecond || o.LockTTL != 25*time.Minute || !o.RollbackOnFailure || o.MaxTaskFailures != 3 {
+	if o.PollInterval != 250*time.Millisecond || o.LockTTL != 25*time.Minute || !o.RollbackOnFailure || o.MaxTaskFailures != 3 {
 		t.Errorf("defaults = %+v", o)
 	}
 }

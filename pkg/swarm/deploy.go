@@ -198,7 +198,7 @@ func (d *deployer) plan(ctx context.Context) error {
 		byName[s.Spec.Name] = s
 	}
 	attachExisting(d.services, byName)
-	resolver := &imageResolver{c: d.c, log: d.log, seen: map[string]*resolvedImage{}}
+	resolver := &imageResolver{c: d.c, log: d.log}
 	if err := settleImages(ctx, resolver, d.services, d.opts.ResolveImage); err != nil {
 		return err
 	}

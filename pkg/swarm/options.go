@@ -67,7 +67,7 @@ type Options struct {
 	// LockTTL is how long the lock holds before another run may break it (default 2×Timeout+5m).
 	LockTTL time.Duration
 
-	// PollInterval is the delay between two polls of the swarm while waiting (default 300ms).
+	// PollInterval is the delay between two polls of the swarm while waiting (default 250ms).
 	PollInterval time.Duration
 	// ProgressInterval repeats an unchanged progress line this often (default 5s).
 	ProgressInterval time.Duration
@@ -122,7 +122,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.LockTTL = 2*o.Timeout + 5*time.Minute
 	}
 	if o.PollInterval == 0 {
-		o.PollInterval = 300 * time.Millisecond
+		o.PollInterval = 250 * time.Millisecond
 	}
 	if o.ProgressInterval == 0 {
 		o.ProgressInterval = 5 * time.Second

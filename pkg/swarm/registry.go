@@ -63,37 +63,52 @@ type resolvedImage struct {
 	ok        bool
 }
 
-// imageResolver asks the registry (through the daemon) for each image once.
+// imageResolver asks the registry (through the daemon) for each image once, however many
+// services use it and however many ask at the same time.
 type imageResolver struct {
 	c   Client
 	log logging.Logger
 
 	mu   sync.Mutex
-	seen map[string]*resolvedImage
+	seen map[string]*resolution
+}
+
+// resolution is the outcome of one image's resolution, ready once done is closed.
+type resolution struct {
+	done chan struct{}
+	res  resolvedImage
 }
 
 // resolve returns image pinned to its digest, with its platforms, as `docker stack deploy
-// --resolve-image` does. When the registry cannot be reached it warns, as docker does, and returns
-// the tag: each node then resolves it on its own.
+// --resolve-image` does. When the registry cannot be reached it warns once, as docker does, and
+// returns the tag: each node then resolves it on its own.
 func (r *imageResolver) resolve(ctx context.Context, image, auth string) resolvedImage {
 	r.mu.Lock()
+	if r.seen == nil {
+		r.seen = map[string]*resolution{}
+	}
 	if got, ok := r.seen[image]; ok {
 		r.mu.Unlock()
-		return *got
+		select {
+		case <-got.done:
+			return got.res
+		case <-ctx.Done():
+			return resolvedImage{image: imageWithTag(image)}
+		}
 	}
+	mine := &resolution{done: make(chan struct{})}
+	r.seen[image] = mine
 	r.mu.Unlock()
+	defer close(mine.done)
 
-	out := resolvedImage{image: imageWithTag(image)}
+	mine.res = resolvedImage{image: imageWithTag(image)}
 	res, err := r.c.DistributionInspect(ctx, image, client.DistributionInspectOptions{EncodedRegistryAuth: auth})
 	if err != nil {
 		r.log.Warnf("image %s could not be accessed on a registry to record its digest (%v); each node will access %s independently, possibly leading to different nodes running different versions of the image", image, err, image)
-	} else {
-		out = resolvedImage{image: imageWithDigest(image, res.Descriptor.Digest), platforms: platformsOf(res.Platforms), ok: true}
+		return mine.res
 	}
-	r.mu.Lock()
-	r.seen[image] = &out
-	r.mu.Unlock()
-	return out
+	mine.res = resolvedImage{image: imageWithDigest(image, res.Descriptor.Digest), platforms: platformsOf(res.Platforms), ok: true}
+	return mine.res
 }
 
 func platformsOf(ps []ocispec.Platform) []swarm.Platform {

@@ -54,6 +54,10 @@ type waiter struct {
 	opts     Options
 	clock    swarmClock
 	progress *logging.Progress
+	// withStatus asks the daemon to count tasks per service, needed only for global services:
+	// replicated ones take their desired count from their spec, which spares the daemon a task
+	// listing per poll.
+	withStatus bool
 }
 
 // maxPollErrors is the number of consecutive failed polls after which the wait gives up.
@@ -106,7 +110,7 @@ func (w *waiter) wait(ctx context.Context, targets []*target, timeout time.Durat
 // poll lists the stack's services and their up-to-date tasks.
 func (w *waiter) poll(ctx context.Context) (map[string]*swarm.Service, map[string][]swarm.Task, error) {
 	filter := stackFilter(w.stack)
-	svcs, err := w.c.ServiceList(ctx, client.ServiceListOptions{Filters: filter, Status: true})
+	svcs, err := w.c.ServiceList(ctx, client.ServiceListOptions{Filters: filter, Status: w.withStatus})
 	if err != nil {
 		return nil, nil, err
 	}
