@@ -148,10 +148,10 @@ func (d *deployer) newWaiter() *waiter {
 	w := &waiter{c: d.c, stack: d.opts.Stack, opts: d.opts, clock: d.clock,
 		progress: logging.NewProgress(d.log, d.opts.ProgressInterval)}
 	for _, s := range d.services {
-		if s.spec.Mode.Replicated == nil {
+		if s.spec.Mode.Global != nil {
 			w.withStatus = true
 		}
-		if s.existing != nil && s.existing.Spec.Mode.Replicated == nil {
+		if s.existing != nil && s.existing.Spec.Mode.Global != nil {
 			w.withStatus = true
 		}
 	}

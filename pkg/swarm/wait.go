@@ -158,6 +158,10 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 		return
 	}
 	t.service = svc
+	if svc.JobStatus != nil {
+		evaluateJob(t, svc, tasks, maxFailures)
+		return
+	}
 	t.desired = desiredTasks(svc)
 	t.running = 0
 	failures := 0
@@ -171,7 +175,7 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 		}
 		switch task.Status.State {
 		case swarm.TaskStateFailed, swarm.TaskStateRejected, swarm.TaskStateComplete:
-			if !task.Status.Timestamp.Before(t.since) && svc.JobStatus == nil {
+			if !task.Status.Timestamp.Before(t.since) {
 				failures++
 				if task.Status.Timestamp.After(lastFailure.Status.Timestamp) {
 					lastFailure = task

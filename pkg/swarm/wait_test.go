@@ -118,3 +118,39 @@ func TestLastLinesAndDemux(t *testing.T) {
 		t.Errorf("lastLines of nothing = %q, want nil", got)
 	}
 }
+
+func TestEvaluateJob(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	two := uint64(2)
+	job := &swarm.Service{
+		Spec:      swarm.ServiceSpec{Mode: swarm.ServiceMode{ReplicatedJob: &swarm.ReplicatedJob{MaxConcurrent: &two, TotalCompletions: &two}}},
+		JobStatus: &swarm.JobStatus{JobIteration: swarm.Version{Index: 7}},
+	}
+	task := func(state swarm.TaskState, iteration uint64) swarm.Task {
+		return swarm.Task{JobIteration: &swarm.Version{Index: iteration}, Status: swarm.TaskStatus{State: state, Timestamp: t0.Add(time.Second), Err: "boom"}}
+	}
+	tests := []struct {
+		name       string
+		kind       targetKind
+		tasks      []swarm.Task
+		wantDone   bool
+		wantReason string
+	}{
+		{"all completed", kindCreated, []swarm.Task{task(swarm.TaskStateComplete, 7), task(swarm.TaskStateComplete, 7)}, true, ""},
+		{"one still running", kindUpdated, []swarm.Task{task(swarm.TaskStateComplete, 7), task(swarm.TaskStateRunning, 7)}, false, ""},
+		{"older iteration ignored", kindUpdated, []swarm.Task{task(swarm.TaskStateComplete, 7), task(swarm.TaskStateComplete, 6)}, false, ""},
+		{"failing", kindCreated, []swarm.Task{task(swarm.TaskStateFailed, 7), task(swarm.TaskStateFailed, 7), task(swarm.TaskStateFailed, 7)}, false, "3 job tasks failed"},
+		{"unchanged job", kindUnchanged, nil, true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tg := &target{kind: tc.kind, since: t0}
+			evaluate(tg, job, tc.tasks, 3, t0)
+			if tg.done != tc.wantDone || !strings.Contains(tg.reason, tc.wantReason) || (tc.wantReason == "" && tg.reason != "") {
+				t.Errorf("done = %v, reason = %q; want %v, %q", tg.done, tg.reason, tc.wantDone, tc.wantReason)
+			}
+		})
+	}
+}

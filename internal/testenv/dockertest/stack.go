@@ -80,9 +80,10 @@ func RemoveStack(ctx context.Context, c client.APIClient, stack string) error {
 	return errors.Join(errs...)
 }
 
-// waitNoContainers waits until no container of the stack is left on this node.
+// waitNoContainers waits until no container of the stack is left on this node. Swarm leaves the
+// exited containers of job services behind: those are removed.
 func waitNoContainers(ctx context.Context, c client.APIClient, stack string) error {
-	filter := make(client.Filters).Add("label", "com.docker.stack.namespace="+stack)
+	filter := make(client.Filters).Add("label", LabelNamespace+"="+stack)
 	for {
 		res, err := c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filter})
 		if err != nil {
@@ -90,6 +91,11 @@ func waitNoContainers(ctx context.Context, c client.APIClient, stack string) err
 		}
 		if len(res.Items) == 0 {
 			return nil
+		}
+		for _, ctr := range res.Items {
+			if ctr.State != "running" && ctr.State != "restarting" {
+				_, _ = c.ContainerRemove(ctx, ctr.ID, client.ContainerRemoveOptions{Force: true})
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -7,7 +7,7 @@
 //
 //	-listen ADDR        LISTEN        address to serve on (default ":8080")
 //	-unhealthy          UNHEALTHY=1   /healthz answers 500
-//	-exit-after D       EXIT_AFTER=D  exit with status 3 after duration D
+//	-exit-after D       EXIT_AFTER=D  exit after duration D, with status EXIT_CODE (default 3)
 //	-fail-start         FAIL_START=1  exit with status 2 at once
 //	-check              (none)        probe http://127.0.0.1:8080/healthz and exit 0 or 1
 //
@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -34,7 +35,8 @@ func run() int {
 	var (
 		listen     = flag.String("listen", envOr("LISTEN", ":8080"), "address to serve on")
 		unhealthy  = flag.Bool("unhealthy", os.Getenv("UNHEALTHY") == "1", "answer 500 on /healthz")
-		exitAfter  = flag.Duration("exit-after", durationEnv("EXIT_AFTER"), "exit with status 3 after this duration")
+		exitAfter  = flag.Duration("exit-after", durationEnv("EXIT_AFTER"), "exit after this duration")
+		exitCode   = flag.Int("exit-code", intEnv("EXIT_CODE", 3), "status of -exit-after")
 		failStart  = flag.Bool("fail-start", os.Getenv("FAIL_START") == "1", "exit with status 2 at once")
 		check      = flag.Bool("check", false, "probe the local /healthz and exit 0 when healthy")
 		checkURL   = flag.String("check-url", "http://127.0.0.1:8080/healthz", "URL probed by -check")
@@ -80,8 +82,8 @@ func run() int {
 		shutdown(srv)
 		return 0
 	case <-deadline:
-		fmt.Printf("fatal: configured to exit after %s (EXIT_AFTER)\n", *exitAfter)
-		return 3
+		fmt.Printf("exiting with status %d after %s (EXIT_AFTER)\n", *exitCode, *exitAfter)
+		return *exitCode
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
 			fmt.Printf("fatal: %v\n", err)
@@ -122,4 +124,11 @@ func envOr(key, def string) string {
 func durationEnv(key string) time.Duration {
 	d, _ := time.ParseDuration(os.Getenv(key))
 	return d
+}
+
+func intEnv(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
 }
