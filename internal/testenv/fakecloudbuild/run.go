@@ -257,6 +257,7 @@ func (r *runner) logQuiet(format string, args ...any) {
 	content := append([]byte(nil), r.st.log...)
 	bucket, object := r.st.logBucket, r.st.logObject
 	r.s.mu.Unlock()
+	at := time.Now() // the append starts: a reader may see the line from now on
 	if bucket != "" {
 		r.s.GCS.Fake.CreateObject(fakestorage.Object{
 			ObjectAttrs: fakestorage.ObjectAttrs{BucketName: bucket, Name: object, ContentType: "text/plain; charset=utf-8"},
@@ -264,7 +265,7 @@ func (r *runner) logQuiet(format string, args ...any) {
 		})
 	}
 	r.s.mu.Lock()
-	r.st.lines = append(r.st.lines, LogLine{Text: line, At: time.Now()})
+	r.st.lines = append(r.st.lines, LogLine{Text: line, At: at})
 	r.s.mu.Unlock()
 }
 

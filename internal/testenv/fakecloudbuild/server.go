@@ -209,7 +209,7 @@ func (s *Server) Build(id string) *cloudbuildpb.Build {
 	return nil
 }
 
-// LogLine is a line appended to a build's log object, and when.
+// LogLine is a line appended to a build's log object, and when its append started.
 type LogLine struct {
 	Text string
 	At   time.Time

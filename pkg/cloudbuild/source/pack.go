@@ -21,7 +21,7 @@ type PackOptions struct {
 	Level int
 	// Concurrency is how many gzip blocks are compressed in parallel; 0 means GOMAXPROCS.
 	Concurrency int
-	// BlockSize is the size of a gzip block; 0 means 1 MiB. Memory use is about
+	// BlockSize is the size of a gzip block; 0 means 512 KiB. Memory use is about
 	// 3 × Concurrency × BlockSize, whatever the size of the tree.
 	BlockSize int
 }
@@ -98,7 +98,7 @@ func newGzip(w io.Writer, opts PackOptions) (*pgzip.Writer, error) {
 	}
 	size := opts.BlockSize
 	if size <= 0 {
-		size = 1 << 20
+		size = 512 << 10
 	}
 	if err := gz.SetConcurrency(size, blocks); err != nil {
 		return nil, fmt.Errorf("bad gzip concurrency: %w", err)
