@@ -133,3 +133,62 @@ func TestSwarmStartedRollbackIsAFailure(t *testing.T) {
 		t.Errorf("running images = %v, want v1", got)
 	}
 }
+
+func TestFailureRollsBackEveryChangedService(t *testing.T) {
+	e := newEnv(t, "rball")
+	const compose = `
+version: "3.9"
+services:
+  web:
+    image: twittix-test/app:{{WEB}}
+    stop_grace_period: 2s
+    deploy:
+      endpoint_mode: dnsrr
+      update_config: {monitor: 500ms, order: start-first}
+      rollback_config: {monitor: 500ms, order: start-first}
+  api:
+    image: twittix-test/app:{{API}}
+    stop_grace_period: 2s
+    environment:
+      FAIL_START: "{{FAIL}}"
+    deploy:
+      endpoint_mode: dnsrr
+      restart_policy: {delay: 100ms}
+      update_config: {monitor: 500ms, order: start-first}
+      rollback_config: {monitor: 500ms, order: start-first}
+  cache:
+    image: twittix-test/app:v1
+    deploy:
+      endpoint_mode: dnsrr
+`
+	render := func(web, api, fail string) string {
+		return strings.NewReplacer("{{WEB}}", web, "{{API}}", api, "{{FAIL}}", fail).Replace(compose)
+	}
+	e.mustDeploy(e.options(e.write("v1.yml", render("v1", "v1", "0"))))
+
+	// web updates fine, api crashes at start, cache is untouched, worker is new.
+	v2 := render("v2", "v2", "1") + "  worker:\n    image: twittix-test/app:v2\n    deploy:\n      endpoint_mode: dnsrr\n"
+	res, err := e.deploy(t.Context(), e.options(e.write("v2.yml", v2)))
+	if err == nil {
+		t.Fatal("Deploy succeeded, want the api failure")
+	}
+	if len(res.Failures) != 1 || res.Failures[0].Service != e.stack+"_api" {
+		t.Fatalf("failures = %+v, want only api", res.Failures)
+	}
+	for _, name := range []string{"web", "api"} {
+		if got := e.service(name).Spec.TaskTemplate.ContainerSpec.Image; got != "twittix-test/app:v1" {
+			t.Errorf("%s image = %q, want v1 after the rollback", name, got)
+		}
+	}
+	if got, want := e.services(), []string{e.stack + "_api", e.stack + "_cache", e.stack + "_web"}; !cmp.Equal(got, want) {
+		t.Errorf("services = %v, want %v (the new worker removed)", got, want)
+	}
+	states := map[string]string{}
+	for _, s := range res.Services {
+		states[strings.TrimPrefix(s.Name, e.stack+"_")] = s.State
+	}
+	want := map[string]string{"web": StateRolledBack, "api": StateRolledBack, "cache": StateUnchanged, "worker": StateRemovedNew}
+	if diff := cmp.Diff(want, states); diff != "" {
+		t.Errorf("states (-want +got):\n%s", diff)
+	}
+}
