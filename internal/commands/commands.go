@@ -2,6 +2,7 @@
 package commands
 
 import (
+	deployswarm "github.com/twittix/infra/actions/deploy-swarm"
 	"github.com/twittix/infra/actions/promote"
 	"github.com/twittix/infra/pkg/action"
 )
@@ -9,6 +10,7 @@ import (
 // All returns the commands of twittix-infra, in the order --help lists them.
 func All() []action.Command {
 	return []action.Command{
+		deployswarm.Command,
 		promote.Command,
 	}
 }
