@@ -7,8 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 )
 
@@ -34,7 +34,8 @@ type treeStats struct {
 // like any repository's code. Without GOROOT, words of code in random order stand in.
 func corpus(r *rand.Rand, size int) []byte {
 	var b []byte
-	src := filepath.Join(runtime.GOROOT(), "src")
+	goroot, _ := exec.Command("go", "env", "GOROOT").Output() // the bench runs with `go run`
+	src := filepath.Join(strings.TrimSpace(string(goroot)), "src")
 	_ = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || len(b) >= size {
 			return filepath.SkipAll

@@ -327,3 +327,22 @@ func TestListFiles(t *testing.T) {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }
+
+func TestRunInternalErrorAndExpiry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fakecloudbuild.Options{QueueDelay: 50 * time.Millisecond})
+	dir := tree(t, map[string]string{
+		"cloudbuild.yaml": "steps:\n- name: ubuntu\n  args: ['true']\n",
+		"queued.yaml":     "steps:\n- name: ubuntu\n  args: ['true']\nqueueTtl: 0.01s\n",
+	})
+	e.fake.FailNextBuild(cloudbuildpb.Build_INTERNAL_ERROR, "worker lost")
+	_, err := e.client.Run(context.Background(), Request{Project: testProject, Dir: dir, Config: filepath.Join(dir, "cloudbuild.yaml")})
+	var be *BuildError
+	if !errors.As(err, &be) || be.Status != "INTERNAL_ERROR" || be.Detail != "worker lost" {
+		t.Errorf("Run(internal error) = %v", err)
+	}
+	_, err = e.client.Run(context.Background(), Request{Project: testProject, Dir: dir, Config: filepath.Join(dir, "queued.yaml")})
+	if !errors.As(err, &be) || be.Status != "EXPIRED" || !strings.Contains(err.Error(), "waited in the queue longer than its queue TTL") {
+		t.Errorf("Run(expired) = %v", err)
+	}
+}

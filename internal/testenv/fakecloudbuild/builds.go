@@ -168,8 +168,9 @@ func (c *cloudBuild) CreateBuild(ctx context.Context, req *cloudbuildpb.CreateBu
 // bucket of the project (created when missing), unless logging is Cloud Logging only or none.
 func (s *Server) setUpLogs(st *buildState, number int64) error {
 	b := st.b
-	switch b.GetOptions().GetLogging() {
-	case cloudbuildpb.BuildOptions_CLOUD_LOGGING_ONLY, cloudbuildpb.BuildOptions_STACKDRIVER_ONLY, cloudbuildpb.BuildOptions_NONE:
+	switch mode := b.GetOptions().GetLogging(); {
+	case mode == cloudbuildpb.BuildOptions_CLOUD_LOGGING_ONLY, mode == cloudbuildpb.BuildOptions_NONE,
+		mode.String() == "STACKDRIVER_ONLY": // the deprecated name of CLOUD_LOGGING_ONLY
 		return nil
 	}
 	if b.LogsBucket == "" {
