@@ -346,3 +346,26 @@ func TestRunInternalErrorAndExpiry(t *testing.T) {
 		t.Errorf("Run(expired) = %v", err)
 	}
 }
+
+func TestRunLogNotReadable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fakecloudbuild.Options{})
+	e.fake.GCS.Fail("GET", "/o/log-", 403, 1000, "ci@twittix-test.iam.gserviceaccount.com does not have storage.objects.get access to the Google Cloud Storage object. Permission 'storage.objects.get' denied on resource (or it may not exist).")
+	dir := tree(t, map[string]string{"Dockerfile": "FROM scratch\n"})
+	res, err := e.client.Run(context.Background(), Request{Project: testProject, Dir: dir, Image: image})
+	if err != nil || res.Status != "SUCCESS" {
+		t.Fatalf("Run() = %v, %v; the build should finish although its log cannot be read", res, err)
+	}
+	warnings := 0
+	for _, ev := range e.log.all() {
+		if strings.HasPrefix(ev, "warn: failed to read the build log") {
+			warnings++
+			if !strings.Contains(ev, "grant the role roles/storage.objectViewer") {
+				t.Errorf("warning does not name the role: %s", ev)
+			}
+		}
+	}
+	if warnings != 1 {
+		t.Errorf("%d warnings about the log, want 1:\n%s", warnings, e.log.text())
+	}
+}

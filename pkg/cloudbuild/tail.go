@@ -36,6 +36,7 @@ type tailer struct {
 	steps   []*cloudbuildpb.BuildStep
 	offset  int64
 	partial []byte
+	failed  bool // reading the log failed for good: it is not streamed any more
 
 	endGroup func()
 	current  int // step of the open group, -1 when none

@@ -27,9 +27,12 @@ const maxStatusErrors = 5
 // result describes the final build; the error is a *BuildError when the build did not succeed.
 func (c *Client) Wait(ctx context.Context, b *cloudbuildpb.Build) (*Result, error) {
 	tail := newTailer(c.storage, b, c.log)
-	if tail.obj == nil {
+	switch {
+	case !logsToStorage(b):
 		c.log.Infof("The build logs to Cloud Logging only (%s): its log is not streamed here; see %s. Waiting for the build.",
 			b.GetOptions().GetLogging(), b.GetLogUrl())
+	case tail.obj == nil:
+		c.log.Infof("The build has no logs bucket yet; waiting for it to stream the log.")
 	}
 	progress := logging.NewProgress(c.log, time.Minute)
 	logTick := time.NewTicker(c.logPoll)
@@ -46,7 +49,7 @@ func (c *Client) Wait(ctx context.Context, b *cloudbuildpb.Build) (*Result, erro
 			if err := tail.poll(ctx); err != nil && ctx.Err() == nil {
 				tail.flush()
 				c.log.Warnf("%v; the build goes on, see %s", err, b.GetLogUrl())
-				tail.obj = nil
+				tail.obj, tail.failed = nil, true
 			}
 		case <-statusTick.C:
 			got, err := c.get(ctx, b)
@@ -62,6 +65,9 @@ func (c *Client) Wait(ctx context.Context, b *cloudbuildpb.Build) (*Result, erro
 			}
 			failures = 0
 			b = got
+			if tail.obj == nil && !tail.failed && tail.lines == 0 && logsToStorage(b) && b.GetLogsBucket() != "" {
+				tail = newTailer(c.storage, b, c.log) // the logs bucket is known now
+			}
 			if b.Status != lastStatus && !Terminal(b.Status) {
 				c.log.Infof("Build %s is %s", b.Id, b.Status)
 				lastStatus = b.Status
@@ -69,11 +75,22 @@ func (c *Client) Wait(ctx context.Context, b *cloudbuildpb.Build) (*Result, erro
 			if Terminal(b.Status) {
 				return c.finish(ctx, b, tail)
 			}
-			if tail.obj == nil {
+			if tail.obj == nil || tail.lines == 0 {
 				progress.Report("build", "Build %s is %s%s", b.Id, b.Status, runningStep(b))
 			}
 		}
 	}
+}
+
+// logsToStorage reports whether the build writes its log to a Cloud Storage bucket (every logging
+// mode but Cloud Logging only and none).
+func logsToStorage(b *cloudbuildpb.Build) bool {
+	switch mode := b.GetOptions().GetLogging(); {
+	case mode == cloudbuildpb.BuildOptions_CLOUD_LOGGING_ONLY, mode == cloudbuildpb.BuildOptions_NONE,
+		mode.String() == "STACKDRIVER_ONLY": // the deprecated name of CLOUD_LOGGING_ONLY
+		return false
+	}
+	return true
 }
 
 // runningStep describes the step in progress, for progress lines.
