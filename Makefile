@@ -32,7 +32,7 @@ lint:
 
 ## demo: deploy the example stack to a local swarm through the real action code, then a broken release
 demo: prereqs build
-	./examples/demo.sh
+	$(GO) run ./examples/demo
 
 ## bench: every benchmark under bench/, each printing a Markdown table
 bench: prereqs build

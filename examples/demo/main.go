@@ -1,0 +1,159 @@
+// Command demo shows deploy-swarm at work on this machine: it starts a throwaway sshd on
+// 127.0.0.1 in front of the local swarm, deploys examples/stack through it with the real
+// twittix-infra binary (host key pinned, key from the environment as GitHub passes it), shows a
+// dry run of the next release, then deploys a broken release and shows it rolled back.
+//
+// Run it with `make demo`, which builds bin/twittix-infra and starts docker and swarm mode first.
+package main
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/twittix/infra/internal/testenv/sshd"
+)
+
+const (
+	stack   = "twittix-demo"
+	webURL  = "http://127.0.0.1:18080/"
+	compose = "examples/stack/docker-compose.yml"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	step("Build the example service images twittix/hello:1 and :2 (no pulls: FROM scratch)")
+	if err := command("examples/build-images.sh", "1", "2").Run(); err != nil {
+		return err
+	}
+	token := make([]byte, 24)
+	if _, err := rand.Read(token); err != nil {
+		return err
+	}
+	if err := os.WriteFile("examples/stack/build/api_token", []byte(base64.StdEncoding.EncodeToString(token)), 0o600); err != nil {
+		return err
+	}
+
+	step("Start a throwaway sshd on 127.0.0.1, standing in for the pre-production manager twittix-1")
+	pub, key, err := newKey()
+	if err != nil {
+		return err
+	}
+	server, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{pub}})
+	if err != nil {
+		return fmt.Errorf("%w\n(the demo needs root and Debian's openssh-server: run `make demo` as root, or see .ci/prereqs)", err)
+	}
+	defer server.Close()
+	fmt.Printf("sshd listening on %s, host key %s\n", server.Addr(), server.Fingerprint())
+
+	inputs := map[string]string{
+		"host":             server.Host,
+		"port":             fmt.Sprint(server.Port),
+		"user":             "root",
+		"ssh_key":          key,
+		"host_fingerprint": server.Fingerprint(),
+		"stack_name":       stack,
+		"compose_files":    compose,
+		"resolve_image":    "never", // the images exist only on this machine
+		"timeout":          "2m",
+	}
+	release := func(env string) map[string]string {
+		in := map[string]string{"env": env + "\nAPI_TOKEN_FILE=build/api_token"}
+		for k, v := range inputs {
+			in[k] = v
+		}
+		return in
+	}
+
+	step("Release 1: deploy the stack over SSH and wait for every service")
+	if err := deploy(release("HELLO_TAG=1")); err != nil {
+		return err
+	}
+	fmt.Printf("GET %s -> %s", webURL, get(webURL))
+
+	step("Dry run of release 2: what would change, touching nothing")
+	dry := release("HELLO_TAG=2")
+	dry["dry_run"] = "true"
+	if err := deploy(dry); err != nil {
+		return err
+	}
+
+	step("Release 2, broken: its healthcheck fails, the deploy fails and is rolled back")
+	if err := deploy(release("HELLO_TAG=2\nHEALTHY=false")); err == nil {
+		return fmt.Errorf("the broken release was reported as a success")
+	}
+	fmt.Printf("GET %s -> %s", webURL, get(webURL))
+
+	step("Done")
+	fmt.Printf("The stack %s still runs release 1: `docker stack ps %s`, `curl %s`.\n", stack, stack, webURL)
+	fmt.Printf("Remove it with `docker stack rm %s`.\n", stack)
+	return nil
+}
+
+// deploy runs `bin/twittix-infra deploy-swarm` with inputs passed as the GitHub runner passes
+// them: INPUT_* environment variables (a key on the command line would show in `ps`).
+func deploy(inputs map[string]string) error {
+	cmd := command(filepath.Join("bin", "twittix-infra"), "deploy-swarm")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	for name, value := range inputs {
+		cmd.Env = append(cmd.Env, "INPUT_"+strings.ToUpper(name)+"="+value)
+	}
+	return cmd.Run()
+}
+
+func command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd
+}
+
+func newKey() (ssh.PublicKey, string, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, "", err
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "twittix demo")
+	if err != nil {
+		return nil, "", err
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return nil, "", err
+	}
+	return sshPub, string(pem.EncodeToMemory(block)), nil
+}
+
+func get(url string) string {
+	c := http.Client{Timeout: 3 * time.Second}
+	for range 10 {
+		resp, err := c.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return string(b)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return "(no answer)\n"
+}
+
+func step(title string) {
+	fmt.Printf("\n\033[1m▶ %s\033[0m\n", title)
+}
