@@ -50,7 +50,7 @@ func (d *deployer) finish(ctx context.Context) {
 			}
 		}
 		r.State = d.stateOf(s, t, failed)
-		r.Changed = s.changed() && r.State != StateSkipped && !(d.applyErrs[s.name] != nil)
+		r.Changed = s.changed() && r.State != StateSkipped && d.applyErrs[s.name] == nil
 		if r.Changed {
 			d.result.Changed = append(d.result.Changed, s.name)
 		}

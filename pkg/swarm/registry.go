@@ -60,7 +60,6 @@ func encodedAuth(image string, creds []RegistryCredential) (string, error) {
 type resolvedImage struct {
 	image     string
 	platforms []swarm.Platform
-	ok        bool
 }
 
 // imageResolver asks the registry (through the daemon) for each image once, however many
@@ -107,7 +106,7 @@ func (r *imageResolver) resolve(ctx context.Context, image, auth string) resolve
 		r.log.Warnf("image %s could not be accessed on a registry to record its digest (%v); each node will access %s independently, possibly leading to different nodes running different versions of the image", image, err, image)
 		return mine.res
 	}
-	mine.res = resolvedImage{image: imageWithDigest(image, res.Descriptor.Digest), platforms: platformsOf(res.Platforms), ok: true}
+	mine.res = resolvedImage{image: imageWithDigest(image, res.Descriptor.Digest), platforms: platformsOf(res.Platforms)}
 	return mine.res
 }
 
