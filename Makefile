@@ -38,6 +38,7 @@ demo: prereqs build
 bench: prereqs build
 	$(GO) run ./bench/startup
 	$(GO) run ./bench/ssh
+	$(GO) run ./bench/cloudbuild
 	$(GO) run ./bench/promote
 
 ## image: the action's container image (needs network access for the Go base image)

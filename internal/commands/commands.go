@@ -2,6 +2,7 @@
 package commands
 
 import (
+	cloudbuild "github.com/twittix/infra/actions/cloud-build"
 	deployswarm "github.com/twittix/infra/actions/deploy-swarm"
 	"github.com/twittix/infra/actions/promote"
 	"github.com/twittix/infra/pkg/action"
@@ -11,6 +12,7 @@ import (
 func All() []action.Command {
 	return []action.Command{
 		deployswarm.Command,
+		cloudbuild.Command,
 		promote.Command,
 	}
 }

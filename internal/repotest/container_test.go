@@ -3,6 +3,7 @@ package repotest
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var (
@@ -92,6 +94,7 @@ func newRunnerRun(t *testing.T) *runnerRun {
 func (r *runnerRun) run(t *testing.T, image string, inputs map[string]string, args ...string) (string, int) {
 	t.Helper()
 	cmdArgs := []string{"run", "--rm", "--workdir", "/github/workspace",
+		"-v", "/var/run/docker.sock:/var/run/docker.sock", // the runner mounts it into container actions
 		"-e", "GITHUB_ACTIONS=true", "-e", "CI=true", "-e", "HOME=/github/home",
 		"-e", "GITHUB_WORKSPACE=/github/workspace",
 		"-e", "GITHUB_OUTPUT=/github/file_commands/" + filepath.Base(r.output),
@@ -160,6 +163,77 @@ func TestContainerContract(t *testing.T) {
 		log, code := r.run(t, image, map[string]string{"command": "version"})
 		if code != 0 || !strings.Contains(log, "twittix-infra contract-test") {
 			t.Fatalf("exit code %d, log:\n%s", code, log)
+		}
+	})
+
+	t.Run("deploy-swarm inputs arrive and outputs come back", func(t *testing.T) {
+		t.Parallel()
+		r := newRunnerRun(t)
+		compose := "version: \"3.9\"\nservices:\n  web:\n    image: twittix/contract:${TAG}\n    deploy:\n      endpoint_mode: dnsrr\n"
+		if err := os.MkdirAll(filepath.Join(r.workspace, "deploy"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(r.workspace, "deploy", "stack.yml"), []byte(compose), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stack := fmt.Sprintf("contract%d", time.Now().UnixNano()%1e6)
+		log, code := r.run(t, image, map[string]string{
+			"stack_name":    stack,
+			"compose_files": "deploy/stack.yml",
+			"env":           "TAG=1.0",
+			"docker_host":   "unix:///var/run/docker.sock",
+			"dry_run":       "true",
+			"resolve_image": "never",
+		}, "deploy-swarm")
+		if code != 0 {
+			t.Fatalf("exit code %d, want 0; log:\n%s", code, log)
+		}
+		out := r.outputs(t)
+		if want := `[{"name":"` + stack + `_web","image":"twittix/contract:1.0","replicas":"0/1","state":"would create"}]`; out["services"] != want {
+			t.Errorf("services output = %q, want %q; log:\n%s", out["services"], want, log)
+		}
+		if want := `["` + stack + `_web"]`; out["changed"] != want {
+			t.Errorf("changed output = %q, want %q", out["changed"], want)
+		}
+		if summary, _ := os.ReadFile(r.summary); !strings.Contains(string(summary), "would create") {
+			t.Errorf("step summary = %q, want the dry run's table", summary)
+		}
+	})
+
+	t.Run("cloud-build lists the files it would upload", func(t *testing.T) {
+		t.Parallel()
+		r := newRunnerRun(t)
+		for name, content := range map[string]string{
+			"app/Dockerfile": "FROM scratch\n", "app/main.go": "package main\n", "app/.gcloudignore": "*.log\n",
+			"app/debug.log": "noise\n", "gha-creds-1234.json": "{}",
+		} {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(r.workspace, name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(r.workspace, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		log, code := r.run(t, image, map[string]string{"source": "app", "list_files": "true"}, "cloud-build")
+		if code != 0 {
+			t.Fatalf("exit code %d, want 0; log:\n%s", code, log)
+		}
+		for _, want := range []string{"Dockerfile\n", "main.go\n"} {
+			if !strings.Contains(log, want) {
+				t.Errorf("log does not list %q:\n%s", want, log)
+			}
+		}
+		if strings.Contains(log, "debug.log") {
+			t.Errorf("log lists debug.log, which .gcloudignore ignores:\n%s", log)
+		}
+	})
+
+	t.Run("a bad input exits non-zero naming the input", func(t *testing.T) {
+		t.Parallel()
+		r := newRunnerRun(t)
+		log, code := r.run(t, image, map[string]string{"stack_name": "x", "docker_host": "unix:///var/run/docker.sock", "port": "ssh"}, "deploy-swarm")
+		if code == 0 || !strings.Contains(log, `::error::input port: "ssh" is not a whole number`) {
+			t.Errorf("exit code %d, want non-zero with an ::error:: line naming port; log:\n%s", code, log)
 		}
 	})
 
