@@ -13,7 +13,7 @@ import (
 	"github.com/twittix/infra/internal/commands"
 )
 
-// TestWorkflowsPassActionlint lints every workflow with actionlint (and shellcheck for run:
+// TestWorkflowsPassActionlint lints every workflow, and the example workflows, with actionlint (and shellcheck for run:
 // scripts), which also checks the inputs given to our local actions against their action.yml.
 func TestWorkflowsPassActionlint(t *testing.T) {
 	t.Parallel()
@@ -38,6 +38,12 @@ func TestWorkflowsPassActionlint(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no workflows found under .github/workflows (%v)", err)
 	}
+	// The caller workflows newcomers copy must be as clean as ours.
+	examples, err := filepath.Glob(filepath.Join(root, "examples", "workflows", "*.y*ml"))
+	if err != nil || len(examples) == 0 {
+		t.Fatalf("no example workflows found under examples/workflows (%v)", err)
+	}
+	files = append(files, examples...)
 	errs, err := linter.LintFiles(files, nil)
 	if err != nil {
 		t.Fatal(err)
