@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/docker/cli/cli/compose/convert"
@@ -168,6 +169,18 @@ func (d *deployer) plan(ctx context.Context) error {
 	}
 
 	cfg := d.project.Config
+	// Ask the registry for the images while the networks, secrets and configs are made.
+	resolver := &imageResolver{c: d.c, log: d.log}
+	var prefetch sync.WaitGroup
+	defer prefetch.Wait()
+	for _, image := range imagesToResolve(d.ns, cfg, existing, d.opts.ResolveImage) {
+		auth := ""
+		if d.opts.WithRegistryAuth {
+			auth, _ = encodedAuth(image, d.opts.Registries)
+		}
+		prefetch.Go(func() { resolver.resolve(ctx, image, auth) })
+	}
+
 	created, err := planNetworks(ctx, d.c, d.ns, cfg, networks, d.opts.DryRun)
 	d.result.Networks = created
 	if err != nil {
@@ -198,7 +211,6 @@ func (d *deployer) plan(ctx context.Context) error {
 		byName[s.Spec.Name] = s
 	}
 	attachExisting(d.services, byName)
-	resolver := &imageResolver{c: d.c, log: d.log}
 	if err := settleImages(ctx, resolver, d.services, d.opts.ResolveImage); err != nil {
 		return err
 	}

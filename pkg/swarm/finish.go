@@ -18,17 +18,24 @@ const finishTimeout = 30 * time.Second
 func (d *deployer) finish(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
-	if !d.cancelled {
-		d.collectGarbage(ctx)
-	}
 	final := map[string]swarm.Service{}
-	if res, err := d.c.ServiceList(ctx, client.ServiceListOptions{Filters: stackFilter(d.opts.Stack), Status: true}); err == nil {
+	_ = parallel(ctx, 2, 2, func(ctx context.Context, i int) error {
+		if i == 0 {
+			if !d.cancelled {
+				d.collectGarbage(ctx)
+			}
+			return nil
+		}
+		res, err := d.c.ServiceList(ctx, client.ServiceListOptions{Filters: stackFilter(d.opts.Stack), Status: true})
+		if err != nil {
+			d.log.Warnf("failed to read the final state of stack %s: %v", d.opts.Stack, err)
+			return nil
+		}
 		for _, s := range res.Items {
 			final[s.Spec.Name] = s
 		}
-	} else {
-		d.log.Warnf("failed to read the final state of stack %s: %v", d.opts.Stack, err)
-	}
+		return nil
+	})
 
 	failed := d.result.Failed()
 	for _, s := range d.services {
@@ -111,10 +118,26 @@ func (d *deployer) collectGarbage(ctx context.Context) {
 			keep[o.name] = true
 		}
 	}
-	filter := stackFilter(d.opts.Stack)
-	services, err := d.c.ServiceList(ctx, client.ServiceListOptions{})
+	var (
+		services client.ServiceListResult
+		secrets  client.SecretListResult
+		configs  client.ConfigListResult
+		filter   = stackFilter(d.opts.Stack)
+	)
+	err := parallel(ctx, 3, 3, func(ctx context.Context, i int) error {
+		var err error
+		switch i {
+		case 0:
+			services, err = d.c.ServiceList(ctx, client.ServiceListOptions{})
+		case 1:
+			secrets, err = d.c.SecretList(ctx, client.SecretListOptions{Filters: filter})
+		default:
+			configs, err = d.c.ConfigList(ctx, client.ConfigListOptions{Filters: filter})
+		}
+		return err
+	})
 	if err != nil {
-		d.log.Warnf("failed to list services, old secrets and configs are kept: %v", err)
+		d.log.Warnf("old secrets and configs are kept: %v", err)
 		return
 	}
 	used := map[string]bool{}
@@ -130,18 +153,14 @@ func (d *deployer) collectGarbage(ctx context.Context) {
 	}
 	type object struct{ kind, id, name string }
 	var unused []object
-	if res, err := d.c.SecretList(ctx, client.SecretListOptions{Filters: filter}); err == nil {
-		for _, s := range res.Items {
-			if !used[s.ID] && !keep[s.Spec.Name] {
-				unused = append(unused, object{kindSecret, s.ID, s.Spec.Name})
-			}
+	for _, s := range secrets.Items {
+		if !used[s.ID] && !keep[s.Spec.Name] {
+			unused = append(unused, object{kindSecret, s.ID, s.Spec.Name})
 		}
 	}
-	if res, err := d.c.ConfigList(ctx, client.ConfigListOptions{Filters: filter}); err == nil {
-		for _, s := range res.Items {
-			if !used[s.ID] && !keep[s.Spec.Name] {
-				unused = append(unused, object{kindConfig, s.ID, s.Spec.Name})
-			}
+	for _, s := range configs.Items {
+		if !used[s.ID] && !keep[s.Spec.Name] {
+			unused = append(unused, object{kindConfig, s.ID, s.Spec.Name})
 		}
 	}
 	removed := make([]string, len(unused))

@@ -161,6 +161,34 @@ func settleImages(ctx context.Context, r *imageResolver, services []*desiredServ
 	})
 }
 
+// imagesToResolve lists the images settleImages will ask the registry for, so that it can be
+// done early.
+func imagesToResolve(ns convert.Namespace, cfg *composetypes.Config, existing []swarm.Service, mode ResolveImage) []string {
+	labels := map[string]string{}
+	for _, s := range existing {
+		labels[s.Spec.Name] = s.Spec.Labels[convert.LabelImage]
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, svc := range cfg.Services {
+		if seen[svc.Image] {
+			continue
+		}
+		switch mode {
+		case ResolveAlways:
+		case ResolveChanged:
+			if label, ok := labels[ns.Scope(svc.Name)]; ok && label == svc.Image {
+				continue
+			}
+		default:
+			continue
+		}
+		seen[svc.Image] = true
+		out = append(out, svc.Image)
+	}
+	return out
+}
+
 // attachExisting pairs each service with the one running under its name. A deploy never forces
 // an update: the running service's ForceUpdate counter is kept, as docker does.
 func attachExisting(services []*desiredService, existing map[string]swarm.Service) {

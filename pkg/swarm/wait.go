@@ -27,14 +27,13 @@ type target struct {
 	since     time.Time     // on the swarm's clock: failures before this are not this run's
 	stableFor time.Duration // kindCreated: how long the tasks must keep running
 
-	convergedAt time.Time
-	done        bool
-	running     uint64
-	desired     uint64
-	state       string
-	reason      string // why it failed
-	lastErr     string // the latest task error seen
-	service     *swarm.Service
+	done    bool
+	running uint64
+	desired uint64
+	state   string
+	reason  string // why it failed
+	lastErr string // the latest task error seen
+	service *swarm.Service
 }
 
 // swarmClock maps local time to the manager's clock, so that task timestamps (set by the
@@ -165,10 +164,16 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 	t.desired = desiredTasks(svc)
 	t.running = 0
 	failures := 0
-	var lastFailure swarm.Task
+	var (
+		lastFailure  swarm.Task
+		runningSince time.Time // when the latest running task started, on the swarm's clock
+	)
 	for _, task := range tasks {
 		if task.DesiredState == swarm.TaskStateRunning && task.Status.State == swarm.TaskStateRunning {
 			t.running++
+			if task.Status.Timestamp.After(runningSince) {
+				runningSince = task.Status.Timestamp
+			}
 		}
 		if msg := taskError(task); msg != "" && !task.Status.Timestamp.Before(t.since) {
 			t.lastErr = msg
@@ -239,21 +244,15 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 		}
 	}
 	if !converged {
-		t.convergedAt = time.Time{}
 		return
 	}
-	if t.kind != kindCreated || t.stableFor <= 0 {
+	// A new service must keep its tasks running for stableFor, counted from the moment its last
+	// task started (as Swarm recorded it), not from when a poll happened to see it.
+	if t.kind != kindCreated || t.stableFor <= 0 || now.Sub(runningSince) >= t.stableFor {
 		t.done = true
 		return
 	}
-	if t.convergedAt.IsZero() {
-		t.convergedAt = now
-	}
-	if now.Sub(t.convergedAt) >= t.stableFor {
-		t.done = true
-	} else {
-		t.state = "verifying tasks are stable"
-	}
+	t.state = "verifying tasks are stable"
 }
 
 // desiredTasks is the number of tasks the service should run.

@@ -38,32 +38,32 @@ func TestEvaluate(t *testing.T) {
 		service    *swarm.Service
 		tasks      []swarm.Task
 		now        time.Time
-		convergeAt time.Time // a previous poll's convergence
 		wantDone   bool
 		wantReason string // substring; "" for none
 	}{
-		{"update completed", kindUpdated, 0, svc(status(swarm.UpdateStateCompleted, "")), []swarm.Task{running}, t0, time.Time{}, true, ""},
-		{"update still running", kindUpdated, 0, svc(status(swarm.UpdateStateUpdating, "")), []swarm.Task{running}, t0, time.Time{}, false, ""},
-		{"completed but task not running", kindUpdated, 0, svc(status(swarm.UpdateStateCompleted, "")), []swarm.Task{starting}, t0, time.Time{}, false, ""},
-		{"spec change without new tasks", kindUpdated, 0, svc(nil), []swarm.Task{running}, t0, time.Time{}, true, ""},
-		{"paused", kindUpdated, 0, svc(status(swarm.UpdateStatePaused, "update paused due to failure")), []swarm.Task{running}, t0, time.Time{}, false, "the update paused: update paused due to failure"},
-		{"swarm rollback started", kindUpdated, 0, svc(status(swarm.UpdateStateRollbackStarted, "update rolled back due to failure")), nil, t0, time.Time{}, false, "Swarm rolled the update back"},
-		{"swarm rollback completed", kindUpdated, 0, svc(status(swarm.UpdateStateRollbackCompleted, "rollback completed")), []swarm.Task{running}, t0, time.Time{}, false, "Swarm rolled the update back"},
-		{"rollback target waits for rollback", kindRollback, 0, svc(status(swarm.UpdateStateRollbackStarted, "")), []swarm.Task{running}, t0, time.Time{}, false, ""},
-		{"rollback target done", kindRollback, 0, svc(status(swarm.UpdateStateRollbackCompleted, "")), []swarm.Task{running}, t0, time.Time{}, true, ""},
-		{"rollback paused", kindRollback, 0, svc(status(swarm.UpdateStateRollbackPaused, "stuck")), nil, t0, time.Time{}, false, "the rollback paused: stuck"},
-		{"tasks keep failing", kindCreated, time.Second, svc(nil), []swarm.Task{failedNow, failedNow, failedNow, starting}, t0, time.Time{}, false, "3 tasks failed since the deploy started, the last one: failed: task: non-zero exit (3)"},
-		{"old failures do not count", kindCreated, 0, svc(nil), []swarm.Task{failedBefore, failedBefore, failedBefore, running}, t0, time.Time{}, true, ""},
-		{"two failures are tolerated", kindCreated, 0, svc(nil), []swarm.Task{failedNow, failedNow, running}, t0, time.Time{}, true, ""},
-		{"created must stay up", kindCreated, 2 * time.Second, svc(nil), []swarm.Task{running}, t0.Add(3 * time.Second), t0.Add(2 * time.Second), false, ""},
-		{"created stayed up", kindCreated, 2 * time.Second, svc(nil), []swarm.Task{running}, t0.Add(4 * time.Second), t0.Add(2 * time.Second), true, ""},
-		{"unchanged ignores an old paused update", kindUnchanged, 0, svc(status(swarm.UpdateStatePaused, "old")), []swarm.Task{running}, t0, time.Time{}, true, ""},
-		{"service gone", kindUpdated, 0, nil, nil, t0, time.Time{}, false, "disappeared"},
+		{"update completed", kindUpdated, 0, svc(status(swarm.UpdateStateCompleted, "")), []swarm.Task{running}, t0, true, ""},
+		{"update still running", kindUpdated, 0, svc(status(swarm.UpdateStateUpdating, "")), []swarm.Task{running}, t0, false, ""},
+		{"completed but task not running", kindUpdated, 0, svc(status(swarm.UpdateStateCompleted, "")), []swarm.Task{starting}, t0, false, ""},
+		{"spec change without new tasks", kindUpdated, 0, svc(nil), []swarm.Task{running}, t0, true, ""},
+		{"paused", kindUpdated, 0, svc(status(swarm.UpdateStatePaused, "update paused due to failure")), []swarm.Task{running}, t0, false, "the update paused: update paused due to failure"},
+		{"swarm rollback started", kindUpdated, 0, svc(status(swarm.UpdateStateRollbackStarted, "update rolled back due to failure")), nil, t0, false, "Swarm rolled the update back"},
+		{"swarm rollback completed", kindUpdated, 0, svc(status(swarm.UpdateStateRollbackCompleted, "rollback completed")), []swarm.Task{running}, t0, false, "Swarm rolled the update back"},
+		{"rollback target waits for rollback", kindRollback, 0, svc(status(swarm.UpdateStateRollbackStarted, "")), []swarm.Task{running}, t0, false, ""},
+		{"rollback target done", kindRollback, 0, svc(status(swarm.UpdateStateRollbackCompleted, "")), []swarm.Task{running}, t0, true, ""},
+		{"rollback paused", kindRollback, 0, svc(status(swarm.UpdateStateRollbackPaused, "stuck")), nil, t0, false, "the rollback paused: stuck"},
+		{"tasks keep failing", kindCreated, time.Second, svc(nil), []swarm.Task{failedNow, failedNow, failedNow, starting}, t0, false, "3 tasks failed since the deploy started, the last one: failed: task: non-zero exit (3)"},
+		{"old failures do not count", kindCreated, 0, svc(nil), []swarm.Task{failedBefore, failedBefore, failedBefore, running}, t0, true, ""},
+		{"two failures are tolerated", kindCreated, 0, svc(nil), []swarm.Task{failedNow, failedNow, running}, t0, true, ""},
+		{"created must stay up", kindCreated, 2 * time.Second, svc(nil), []swarm.Task{running}, t0.Add(2900 * time.Millisecond), false, ""},
+		{"created stayed up since its task started", kindCreated, 2 * time.Second, svc(nil), []swarm.Task{running}, t0.Add(3 * time.Second), true, ""},
+		{"the latest task counts", kindCreated, 2 * time.Second, svc(nil), []swarm.Task{running, task(swarm.TaskStateRunning, t0.Add(2*time.Second), "")}, t0.Add(3 * time.Second), false, ""},
+		{"unchanged ignores an old paused update", kindUnchanged, 0, svc(status(swarm.UpdateStatePaused, "old")), []swarm.Task{running}, t0, true, ""},
+		{"service gone", kindUpdated, 0, nil, nil, t0, false, "disappeared"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tg := &target{name: "s", kind: tc.kind, since: t0, stableFor: tc.stable, convergedAt: tc.convergeAt}
+			tg := &target{name: "s", kind: tc.kind, since: t0, stableFor: tc.stable}
 			evaluate(tg, tc.service, tc.tasks, 3, tc.now)
 			if tg.done != tc.wantDone {
 				t.Errorf("done = %v, want %v (state %q, reason %q)", tg.done, tc.wantDone, tg.state, tg.reason)
