@@ -56,7 +56,7 @@ func connect(ctx context.Context, rt *action.Runtime, o *options) (*client.Clien
 		if strings.HasPrefix(host, "/") {
 			host = "unix://" + host
 		}
-		cli, err := client.New(client.WithHost(host), client.WithAPIVersionNegotiation())
+		cli, err := client.New(client.WithHost(host))
 		if err != nil {
 			return nil, nil, fmt.Errorf("failed to use the Docker socket %s: %w", host, err)
 		}
