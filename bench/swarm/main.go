@@ -53,6 +53,7 @@ func run(ctx context.Context) error {
 	dockerFlag := flag.String("docker", "", "docker v29 CLI to compare with (default: built from the module source)")
 	monitor := flag.Duration("monitor", 2*time.Second, "update_config.monitor of the services")
 	verbose := flag.Bool("v", false, "show the output of both deploys")
+	settle := flag.Duration("settle", 3*time.Second, "pause between two timed deploys, so that one's cleanup does not slow the next")
 	flag.Parse()
 	var sizes []int
 	for _, s := range strings.Split(*sizesFlag, ",") {
@@ -98,10 +99,12 @@ func run(ctx context.Context) error {
 		stackD, stackO := dockertest.StackName("bd"), dockertest.StackName("bo")
 		for _, phase := range []struct{ name, file string }{{"create", v1}, {"update", v2}} {
 			r := row{services: n, phase: phase.name}
+			time.Sleep(*settle)
 			r.docker, r.dockerFailures = b.dockerDeploy(ctx, stackD, phase.file)
 			if r.dockerFailures != nil {
 				return r.dockerFailures
 			}
+			time.Sleep(*settle)
 			before := calls.Load()
 			if r.ours, err = b.deploy(ctx, stackO, phase.file); err != nil {
 				return err

@@ -34,6 +34,8 @@ type target struct {
 	reason  string // why it failed
 	lastErr string // the latest task error seen
 	service *swarm.Service
+	// expectAt is when, on the swarm's clock, the service should be done if nothing fails.
+	expectAt time.Time
 }
 
 // swarmClock maps local time to the manager's clock, so that task timestamps (set by the
@@ -66,10 +68,11 @@ const maxPollErrors = 5
 // targets that failed, or the context's error.
 func (w *waiter) wait(ctx context.Context, targets []*target, timeout time.Duration) ([]*target, error) {
 	deadline := time.Now().Add(timeout)
-	ticker := time.NewTicker(w.opts.PollInterval)
-	defer ticker.Stop()
+	timer := time.NewTimer(w.opts.PollInterval)
+	defer timer.Stop()
 	pollErrors := 0
 	for {
+		delay := w.opts.PollInterval
 		services, tasks, err := w.poll(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -84,6 +87,7 @@ func (w *waiter) wait(ctx context.Context, targets []*target, timeout time.Durat
 			if failed, finished := w.observe(targets, services, tasks); finished {
 				return failed, nil
 			}
+			delay = nextPoll(targets, w.clock.now(), w.opts.PollInterval)
 		}
 		if time.Now().After(deadline) {
 			var failed []*target
@@ -98,10 +102,11 @@ func (w *waiter) wait(ctx context.Context, targets []*target, timeout time.Durat
 			}
 			return failed, nil
 		}
+		timer.Reset(delay)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-ticker.C:
+		case <-timer.C:
 		}
 	}
 }
@@ -235,11 +240,16 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 		return
 	}
 
+	t.expectAt = time.Time{}
 	converged := t.running >= t.desired
 	if us != nil {
 		switch us.State {
 		case swarm.UpdateStateCompleted, swarm.UpdateStateRollbackCompleted:
 		default:
+			if converged {
+				// Swarm completes the update one monitor period after the last task started.
+				t.expectAt = runningSince.Add(updateMonitor(svc, us.State))
+			}
 			converged = false
 		}
 	}
@@ -252,7 +262,44 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 		t.done = true
 		return
 	}
+	t.expectAt = runningSince.Add(t.stableFor)
 	t.state = "verifying tasks are stable"
+}
+
+// swarmDefaultMonitor is the monitor period Swarm uses when a service sets none.
+const swarmDefaultMonitor = 5 * time.Second
+
+// updateMonitor is the monitor period of the update (or rollback) in progress.
+func updateMonitor(svc *swarm.Service, state swarm.UpdateState) time.Duration {
+	uc := svc.Spec.UpdateConfig
+	if state == swarm.UpdateStateRollbackStarted {
+		uc = svc.Spec.RollbackConfig
+	}
+	if uc != nil && uc.Monitor > 0 {
+		return uc.Monitor
+	}
+	return swarmDefaultMonitor
+}
+
+// minPoll bounds how close together two polls can be when a service is about to be done.
+const minPoll = 25 * time.Millisecond
+
+// nextPoll is the delay before the next poll: the poll interval, or less when a service should
+// be done sooner (its update monitor or stability period ends), so that the end of the wait is
+// seen at once rather than up to a poll interval late.
+func nextPoll(targets []*target, now time.Time, interval time.Duration) time.Duration {
+	delay := interval
+	for _, t := range targets {
+		if t.done || t.expectAt.IsZero() {
+			continue
+		}
+		d := t.expectAt.Sub(now) + 5*time.Millisecond
+		if d < -interval {
+			continue // late already: Swarm takes its time, poll at the normal pace
+		}
+		delay = min(delay, max(d, minPoll))
+	}
+	return delay
 }
 
 // desiredTasks is the number of tasks the service should run.

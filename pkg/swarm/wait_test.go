@@ -154,3 +154,26 @@ func TestEvaluateJob(t *testing.T) {
 		})
 	}
 }
+
+func TestNextPoll(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	interval := 250 * time.Millisecond
+	tests := []struct {
+		name    string
+		targets []*target
+		want    time.Duration
+	}{
+		{"nothing expected", []*target{{}}, interval},
+		{"done soon", []*target{{expectAt: now.Add(100 * time.Millisecond)}}, 105 * time.Millisecond},
+		{"the earliest wins", []*target{{expectAt: now.Add(time.Second)}, {expectAt: now.Add(40 * time.Millisecond)}}, 45 * time.Millisecond},
+		{"due now: minimum pause", []*target{{expectAt: now.Add(-50 * time.Millisecond)}}, minPoll},
+		{"long overdue: normal pace", []*target{{expectAt: now.Add(-time.Second)}}, interval},
+		{"done targets ignored", []*target{{done: true, expectAt: now.Add(10 * time.Millisecond)}}, interval},
+	}
+	for _, tc := range tests {
+		if got := nextPoll(tc.targets, now, interval); got != tc.want {
+			t.Errorf("%s: nextPoll = %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
