@@ -4,17 +4,16 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/twittix/infra/internal/commands"
 	"github.com/twittix/infra/pkg/action"
 )
 
 func main() {
-	// GitHub sends SIGTERM (after SIGINT) when a job is cancelled: the context tells the action to
-	// clean up. A second signal kills the process at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop)
-	os.Exit(action.Main(ctx, os.Args[1:], commands.All()))
+	// The first SIGINT or SIGTERM (a cancelled job) cancels the context; the command then cleans
+	// up within action.CleanupBudget, later signals notwithstanding.
+	ctx, stop := action.NotifyContext(context.Background(), os.Stderr)
+	code := action.Main(ctx, os.Args[1:], commands.All())
+	stop()
+	os.Exit(code)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 )
 
@@ -86,7 +87,7 @@ func (r *Runtime) run(ctx context.Context, cmd Command, args []string) int {
 		r.ReportError(err)
 		return ExitUsage
 	}
-	err := runCmd(ctx, r)
+	err := r.safeRun(ctx, runCmd)
 	if ctx.Err() != nil {
 		if err != nil {
 			r.ReportError(err)
@@ -99,6 +100,18 @@ func (r *Runtime) run(ctx context.Context, cmd Command, args []string) int {
 		return ExitFailure
 	}
 	return ExitOK
+}
+
+// safeRun runs the command, turning a panic into an error (with its stack in the log) so that the
+// job still gets an annotation and the deferred cleanups of the command have run.
+func (r *Runtime) safeRun(ctx context.Context, run RunFunc) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.Infof("panic: %v\n%s", p, debug.Stack())
+			err = fmt.Errorf("internal error: %v; this is a bug in twittix-infra %s, please report it with the log above", p, Version)
+		}
+	}()
+	return run(ctx, r)
 }
 
 // declare restricts SetOutput to the outputs in declares.

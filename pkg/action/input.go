@@ -186,7 +186,7 @@ func (in *Inputs) Int(p *int, i Input) {
 // whole number of seconds. Negative durations are refused.
 func (in *Inputs) Duration(p *time.Duration, i Input) {
 	in.add(KindDuration, i, func(raw string, _ environment) error {
-		v, err := parseDuration(raw)
+		v, err := ParseDuration(raw)
 		*p = v
 		return err
 	})
@@ -269,7 +269,9 @@ func parseBool(raw string) (bool, error) {
 	return false, fmt.Errorf("%q is not a boolean; use true or false", raw)
 }
 
-func parseDuration(raw string) (time.Duration, error) {
+// ParseDuration parses a duration as duration inputs take it: a Go duration ("90s", "10m",
+// "1h30m") or a whole number of seconds; negative durations are refused.
+func ParseDuration(raw string) (time.Duration, error) {
 	if secs, err := strconv.Atoi(raw); err == nil {
 		if secs < 0 {
 			return 0, fmt.Errorf("%q is negative; use a duration such as 90s or 10m", raw)

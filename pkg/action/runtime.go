@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -75,6 +76,24 @@ func (r *Runtime) Workspace() string {
 	return wd
 }
 
+// RunURL is the URL of the workflow run ("https://github.com/owner/repo/actions/runs/42/attempts/1"),
+// or "" outside GitHub Actions.
+func (r *Runtime) RunURL() string {
+	gh := r.GitHub()
+	if gh.RunID == 0 || gh.Repository == "" {
+		return ""
+	}
+	server := gh.ServerURL
+	if server == "" {
+		server = "https://github.com"
+	}
+	url := fmt.Sprintf("%s/%s/actions/runs/%d", server, gh.Repository, gh.RunID)
+	if gh.RunAttempt > 0 {
+		url += fmt.Sprintf("/attempts/%d", gh.RunAttempt)
+	}
+	return url
+}
+
 // GitHub returns the GitHub context (commit, ref, repository, run...) from the environment.
 func (r *Runtime) GitHub() *githubactions.GitHubContext {
 	c, err := r.gha.Context()
@@ -107,9 +126,31 @@ func (r *Runtime) Writer() io.Writer {
 	return r.out
 }
 
-// Infof prints one line to the log.
+// Infof prints a line (or lines) to the log. In GitHub Actions a line that would read as a
+// workflow command (it starts with "::" or "##[", say a build log line or an error message from a
+// server) is prefixed with "| ", so that text from elsewhere cannot add masks, outputs or stop
+// command processing.
 func (r *Runtime) Infof(format string, args ...any) {
-	r.print(strings.TrimRight(fmt.Sprintf(format, args...), "\n") + "\n")
+	msg := strings.TrimRight(fmt.Sprintf(format, args...), "\n")
+	if r.InGitHub() {
+		msg = neutralize(msg)
+	}
+	r.print(msg + "\n")
+}
+
+// neutralize prefixes the lines of text that the runner would take for workflow commands.
+func neutralize(text string) string {
+	if !strings.Contains(text, "::") && !strings.Contains(text, "##[") {
+		return text
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		t := strings.TrimLeft(l, " \t\r")
+		if strings.HasPrefix(t, "::") || strings.HasPrefix(t, "##[") {
+			lines[i] = "| " + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Warnf prints a warning: a warning annotation in GitHub Actions, "warning: ..." locally.
@@ -208,7 +249,7 @@ func (r *Runtime) Annotate(level Level, loc Location, msg string) {
 // ReportError annotates err as errors: one annotation per joined error, at its Location when it has
 // one.
 func (r *Runtime) ReportError(err error) {
-	for _, e := range flatten(err) {
+	for _, e := range Flatten(err) {
 		var loc Location
 		var located Located
 		if errors.As(e, &located) {
@@ -218,15 +259,15 @@ func (r *Runtime) ReportError(err error) {
 	}
 }
 
-// flatten splits errors joined with errors.Join (at any depth of joins) into their parts.
-func flatten(err error) []error {
+// Flatten splits errors joined with errors.Join (at any depth of joins) into their parts.
+func Flatten(err error) []error {
 	if err == nil {
 		return nil
 	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []error
 		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
+			out = append(out, Flatten(e)...)
 		}
 		return out
 	}
@@ -243,29 +284,46 @@ func (r *Runtime) relToWorkspace(file string) string {
 	return filepath.ToSlash(file)
 }
 
-// secretParts is what Mask registers for a secret: the whole value and each of its lines, trimmed;
-// for a JSON credential (a service account key...), also its secret fields and their lines, which
-// a program may print decoded.
+// secretParts is what Mask registers for a secret: the whole value and each of its lines, trimmed
+// (a program may print a multi-line key line by line). For a JSON credential (a service account
+// key...), its lines are JSON syntax, not secrets: only the whole value and its secret fields
+// (and their lines) are registered. Lines too short or without a letter or digit ("{", "-----")
+// are never registered: masking them would garble every log and output.
 func secretParts(secret string) []string {
 	var parts []string
 	seen := map[string]bool{}
-	add := func(s string) {
-		for _, p := range append([]string{s}, strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")...) {
-			p = strings.TrimSpace(p)
-			if p != "" && !seen[p] {
-				seen[p] = true
-				parts = append(parts, p)
+	addOne := func(p string) {
+		p = strings.TrimSpace(p)
+		if p != "" && !seen[p] {
+			seen[p] = true
+			parts = append(parts, p)
+		}
+	}
+	addWithLines := func(s string) {
+		addOne(s)
+		for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+			if maskableLine(line) {
+				addOne(line)
 			}
 		}
 	}
-	add(secret)
 	var doc any
 	if json.Unmarshal([]byte(secret), &doc) == nil {
+		addOne(secret)
 		for _, v := range jsonSecretFields(doc) {
-			add(v)
+			addWithLines(v)
 		}
+		return parts
 	}
+	addWithLines(secret)
 	return parts
+}
+
+// maskableLine reports whether a line of a multi-line secret is worth masking on its own: long
+// enough, and with a letter or a digit.
+func maskableLine(line string) bool {
+	line = strings.TrimSpace(line)
+	return len(line) >= 4 && strings.IndexFunc(line, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 }
 
 // secretJSONFields are the fields of Google credential files (service account keys, authorized

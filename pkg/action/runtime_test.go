@@ -213,6 +213,10 @@ func TestMainDispatch(t *testing.T) {
 		*in = *declare(o)
 		in.command = "test"
 		return func(ctx context.Context, rt *Runtime) error {
+			if o.Mode == "deploy" {
+				var m map[string]int
+				m["boom"]++ // a bug: nil map
+			}
 			if o.Mode == "canary" {
 				<-ctx.Done()
 				rt.Infof("cleaning up")
@@ -246,6 +250,8 @@ func TestMainDispatch(t *testing.T) {
 		{name: "help", args: []string{"test", "--help"}, wantCode: ExitOK, wantLog: []string{"--host string", "--port int"}},
 		{name: "failure at a file", args: []string{"test", "--host", "h", "--dry-run"}, wantCode: ExitFailure,
 			wantLog: []string{"::error file=compose.yml,line=3::bad compose file"}},
+		{name: "panic", args: []string{"test", "--host", "h", "--mode", "deploy"}, wantCode: ExitFailure,
+			wantLog: []string{"panic: assignment to entry in nil map", "::error::internal error: assignment to entry in nil map; this is a bug in twittix-infra dev"}},
 		{name: "cancelled", args: []string{"test", "--host", "h", "--mode", "canary"}, cancel: true, wantCode: ExitFailure,
 			wantLog: []string{"cleaning up", "::error::test was cancelled (context canceled)"}},
 	}
@@ -319,5 +325,70 @@ func TestSecretsAreRedactedInEveryForm(t *testing.T) {
 	}
 	if !strings.Contains(everything, "deployer@twittix-prod.iam.gserviceaccount.com") {
 		t.Errorf("the non-secret client_email was redacted too:\n%s", everything)
+	}
+}
+
+func TestPrettyPrintedCredentialsDoNotGarbleOutputs(t *testing.T) {
+	t.Parallel()
+	// A key file as the Google Cloud console downloads it: pretty-printed JSON.
+	creds := "{\n  \"type\": \"service_account\",\n  \"project_id\": \"twittix-prod\",\n  \"private_key_id\": \"0a1b2c3d4e5f6a7b\",\n" +
+		"  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\\n\",\n" +
+		"  \"client_email\": \"deployer@twittix-prod.iam.gserviceaccount.com\"\n}\n"
+	env := newGitHubEnv(t, nil)
+	rt := env.runtime()
+	rt.Mask(creds)
+	rt.Mask("ab") // a short secret is still masked as a whole value
+	const traffic = `[{"revision":"web-00002","tag":"sha-1a2b3c4","percent":100}]`
+	if err := rt.SetOutput("traffic", traffic); err != nil {
+		t.Fatal(err)
+	}
+	got, err := parseFileCommands(env.file(t, "GITHUB_OUTPUT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["traffic"] != traffic {
+		t.Errorf("traffic output = %q, want %q: JSON punctuation was masked", got["traffic"], traffic)
+	}
+	for _, l := range strings.Split(env.out.String(), "\n") {
+		if m, ok := strings.CutPrefix(l, "::add-mask::"); ok && !maskableLine(m) && m != "ab" && !strings.Contains(m, "%0A") {
+			t.Errorf("registered a mask that garbles logs: %q", l)
+		}
+	}
+	before := len(env.out.String())
+	rt.Infof("key %s of %s", "0a1b2c3d4e5f6a7b", "deployer@twittix-prod.iam.gserviceaccount.com")
+	if got, want := env.out.String()[before:], "key *** of deployer@twittix-prod.iam.gserviceaccount.com\n"; got != want {
+		t.Errorf("log line = %q, want %q", got, want)
+	}
+}
+
+func TestRemoteTextCannotIssueWorkflowCommands(t *testing.T) {
+	t.Parallel()
+	env := newGitHubEnv(t, nil)
+	rt := env.runtime()
+	// Text from elsewhere (a server's error, a build log) that tries to add a mask and stop
+	// command processing.
+	rt.Infof("Step #1: done\n::add-mask::x\n  ::stop-commands::tok\n##[group]fake\nok: a::b")
+	want := "Step #1: done\n| ::add-mask::x\n|   ::stop-commands::tok\n| ##[group]fake\nok: a::b\n"
+	if got := env.out.String(); got != want {
+		t.Errorf("log = %q, want %q", got, want)
+	}
+}
+
+func TestRunURL(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		vars map[string]string
+		want string
+	}{
+		{map[string]string{}, ""},
+		{map[string]string{"GITHUB_REPOSITORY": "twittix/web", "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "2"},
+			"https://github.com/twittix/web/actions/runs/42/attempts/2"},
+		{map[string]string{"GITHUB_REPOSITORY": "twittix/web", "GITHUB_RUN_ID": "42", "GITHUB_SERVER_URL": "https://ghe.example"},
+			"https://ghe.example/twittix/web/actions/runs/42"},
+	}
+	for _, tc := range cases {
+		if got := newLocalEnv(tc.vars).runtime().RunURL(); got != tc.want {
+			t.Errorf("RunURL with %v = %q, want %q", tc.vars, got, tc.want)
+		}
 	}
 }

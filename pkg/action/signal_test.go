@@ -1,0 +1,57 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestSignalsCancelOnceAndLeaveTimeToCleanUp(t *testing.T) {
+	t.Parallel()
+	sigs := make(chan os.Signal)
+	var log syncBuffer
+	ctx, stop := notifyContext(context.Background(), sigs, &log)
+	defer stop()
+
+	sigs <- os.Interrupt
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first signal did not cancel the context")
+	}
+	if got, want := context.Cause(ctx).Error(), "received interrupt"; got != want {
+		t.Errorf("cause = %q, want %q", got, want)
+	}
+	// The second signal, SIGTERM 7.5 s later on GitHub, must not kill the process: it is taken
+	// and noted (this test would die if the default handler ran).
+	sigs <- syscall.SIGTERM
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(log.String(), "received terminated again: still cleaning up") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second signal was not noted; log: %q", log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestCleanupContextOutlivesTheCancelledOne(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cleanup, done := CleanupContext(ctx)
+	defer done()
+	if err := cleanup.Err(); err != nil {
+		t.Fatalf("cleanup context is already done: %v", err)
+	}
+	deadline, ok := cleanup.Deadline()
+	if !ok || time.Until(deadline) > CleanupBudget || time.Until(deadline) < CleanupBudget-time.Second {
+		t.Errorf("cleanup deadline in %s, want about %s", time.Until(deadline), CleanupBudget)
+	}
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Fatal("unreachable")
+	}
+}
