@@ -17,7 +17,8 @@
 //     the revision's handler (a default 200 page, or one the test sets), the service URL by the
 //     traffic percents.
 //
-// Tests inject faults (Fail: the next calls of a method fail with a gRPC code), run code between
+// Tests inject faults (Fail: the next calls of a method fail with a gRPC code; FailAfter: they run,
+// then their answer is lost and replaced by a gRPC code), run code between
 // calls (Before: e.g. a concurrent change between a read and a write), make changes as another
 // operator would (SetTraffic) and count the calls of each method (Calls).
 package fakerun

@@ -189,6 +189,36 @@ func TestValidationAndFaults(t *testing.T) {
 	}
 }
 
+func TestLostAnswer(t *testing.T) {
+	t.Parallel()
+	s := fakerun.Start(t)
+	if _, err := s.AddService(name, "img:1"); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := clients(t, s)
+	ctx := context.Background()
+	svc, err := sc.GetService(ctx, &runpb.GetServiceRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The update is applied, but its answer is lost: the caller sees UNAVAILABLE.
+	s.FailAfter("UpdateService", codes.Unavailable)
+	svc.Description = "changed"
+	if _, err := sc.UpdateService(ctx, &runpb.UpdateServiceRequest{Service: svc}); status.Code(err) != codes.Unavailable {
+		t.Fatalf("lost answer: %v, want UNAVAILABLE", err)
+	}
+	if got := s.Service(name); got.GetDescription() != "changed" || got.GetEtag() == svc.GetEtag() {
+		t.Errorf("service description %q etag %s: the update was not applied", got.GetDescription(), got.GetEtag())
+	}
+	// Sent again with the same etag, the update is refused: it was applied already.
+	if _, err := sc.UpdateService(ctx, &runpb.UpdateServiceRequest{Service: svc}); status.Code(err) != codes.Aborted {
+		t.Errorf("repeated update: %v, want ABORTED", err)
+	}
+	if got := s.Calls()["UpdateService"]; got != 2 {
+		t.Errorf("UpdateService calls = %d, want 2", got)
+	}
+}
+
 func waitOp(t *testing.T, op *run.UpdateServiceOperation) *runpb.Service {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

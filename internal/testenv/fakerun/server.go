@@ -41,6 +41,7 @@ type Server struct {
 	calls      map[string]int
 	callLog    []string
 	faults     map[string][]codes.Code
+	lost       map[string][]codes.Code // faults returned after the method ran
 	hooks      map[string][]func()
 	etagSeq    int
 	opSeq      int
@@ -56,6 +57,13 @@ func WithReconcileDelay(d time.Duration) Option { return func(s *Server) { s.rec
 // WithRoutingDelay sets how long an update that creates no revision takes to complete
 // (default 5ms).
 func WithRoutingDelay(d time.Duration) Option { return func(s *Server) { s.routingDelay = d } }
+
+// SetRoutingDelay changes the routing delay (see WithRoutingDelay) of the updates made from now on.
+func (s *Server) SetRoutingDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.routingDelay = d
+}
 
 // Outcome is what becomes of the revisions of an image.
 type Outcome struct {
@@ -96,6 +104,7 @@ func New(opts ...Option) (*Server, error) {
 		handlers:       map[string]http.Handler{},
 		calls:          map[string]int{},
 		faults:         map[string][]codes.Code{},
+		lost:           map[string][]codes.Code{},
 		hooks:          map[string][]func(){},
 	}
 	for _, o := range opts {
@@ -152,17 +161,15 @@ func (s *Server) ClientOptions() []option.ClientOption {
 	}
 }
 
-// intercept counts calls, runs the hooks and injects faults before a method runs.
+// intercept counts calls, runs the hooks and injects faults before a method runs, and lost
+// answers after it ran.
 func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	method := path.Base(info.FullMethod)
 	s.mu.Lock()
 	s.calls[method]++
 	s.callLog = append(s.callLog, method)
 	hooks := s.hooks[method]
-	var fault codes.Code
-	if f := s.faults[method]; len(f) > 0 {
-		fault, s.faults[method] = f[0], f[1:]
-	}
+	fault := next(s.faults, method)
 	s.mu.Unlock()
 	for _, h := range hooks {
 		h()
@@ -170,7 +177,24 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 	if fault != codes.OK {
 		return nil, status.Errorf(fault, "fakerun: injected %s on %s", fault, method)
 	}
-	return handler(ctx, req)
+	resp, err := handler(ctx, req)
+	s.mu.Lock()
+	lost := next(s.lost, method)
+	s.mu.Unlock()
+	if lost != codes.OK {
+		return nil, status.Errorf(lost, "fakerun: injected %s on %s after it was applied", lost, method)
+	}
+	return resp, err
+}
+
+// next pops the first code queued for method, or returns OK.
+func next(queue map[string][]codes.Code, method string) codes.Code {
+	q := queue[method]
+	if len(q) == 0 {
+		return codes.OK
+	}
+	queue[method] = q[1:]
+	return q[0]
 }
 
 // Fail makes the next len(c) calls of method (e.g. "GetService", "UpdateService",
@@ -179,6 +203,15 @@ func (s *Server) Fail(method string, c ...codes.Code) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[method] = append(s.faults[method], c...)
+}
+
+// FailAfter makes the next len(c) calls of method run as usual — an update is applied, its
+// operation started — and then answer with these codes instead, in order: the answer is lost on
+// the way back, as when a connection drops. A hook (Before) may call it for the call it runs in.
+func (s *Server) FailAfter(method string, c ...codes.Code) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lost[method] = append(s.lost[method], c...)
 }
 
 // Before runs fn at the start of every call of method, before faults and the method itself;
