@@ -40,7 +40,7 @@ type options struct {
 // declare declares the inputs and outputs on in, bound to o. The defaults are those of action.yml.
 func declare(in *action.Inputs, o *options) {
 	in.String(&o.project, action.Input{Name: "project", Validate: gcp.ValidateProjectID,
-		Usage: "The Google Cloud project ID (default: from the credentials, else GOOGLE_CLOUD_PROJECT and friends)"})
+		Usage: "The Google Cloud project ID (default: GOOGLE_CLOUD_PROJECT and friends, else the credentials' project)"})
 	in.String(&o.region, action.Input{Name: "region", Validate: validateRegion,
 		Usage: "The region the build runs in, e.g. europe-west1 (default: global)"})
 	in.String(&o.credentialsJSON, action.Input{Name: "credentials_json", Secret: true,

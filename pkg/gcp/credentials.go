@@ -30,7 +30,8 @@ type Config struct {
 	// Application Default Credentials are looked up by the Google auth library.
 	CredentialsFile string
 	// EnvProjects are the project IDs the caller read from the environment, in priority order
-	// (see ProjectEnv). They are used only when neither Project nor the credentials name one.
+	// (see ProjectEnv). The first one is used when Project is empty, before the project the
+	// credentials name (as gcloud and Google's client libraries do).
 	EnvProjects []EnvValue
 	// Endpoints overrides the endpoint of services, for tests that reach in-process fakes: a
 	// host:port for gRPC services, a URL for HTTP ones (Storage: "http://127.0.0.1:1234/storage/v1/").
@@ -46,7 +47,7 @@ type Config struct {
 type Session struct {
 	// Project is the resolved project ID.
 	Project string
-	// ProjectSource says where Project came from: "input", "credentials" or "environment (NAME)".
+	// ProjectSource says where Project came from: "input", "environment (NAME)" or "credentials".
 	ProjectSource string
 	// Principal is the service account the credentials act as, when the credentials say so
 	// (client_email, or the impersonated account of an external account). It is not a secret.
@@ -79,7 +80,8 @@ type credentialsInfo struct {
 }
 
 // Connect loads the credentials cfg describes and resolves the project: cfg.Project, else the
-// project the credentials name, else the first non-empty cfg.EnvProjects value.
+// first non-empty cfg.EnvProjects value, else the project the credentials name (see
+// ResolveProject).
 func Connect(ctx context.Context, cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg}
 	var info credentialsInfo
@@ -130,7 +132,7 @@ func Connect(ctx context.Context, cfg Config) (*Session, error) {
 		}
 	}
 	s.Principal = principal(info)
-	project, source, err := ResolveProject(cfg.Project, projectFromCredentials(ctx, s.creds, info), cfg.EnvProjects)
+	project, source, err := resolveProject(cfg.Project, func() string { return projectFromCredentials(ctx, s.creds, info) }, cfg.EnvProjects)
 	if err != nil {
 		return nil, err
 	}

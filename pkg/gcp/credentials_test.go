@@ -179,7 +179,7 @@ func TestConnectServiceAccountJSON(t *testing.T) {
 	f := newFakeGoogle(t)
 	s, err := Connect(context.Background(), Config{
 		CredentialsJSON: f.serviceAccountJSON(t, "key-project"),
-		EnvProjects:     []EnvValue{{"GOOGLE_CLOUD_PROJECT", "env-project"}},
+		EnvProjects:     []EnvValue{{"GOOGLE_CLOUD_PROJECT", ""}},
 	})
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
@@ -204,9 +204,13 @@ func TestConnectExternalAccountFile(t *testing.T) {
 		cfg             Config
 		project, source string
 	}{
-		{name: "project of the impersonated account", cfg: Config{CredentialsFile: path, EnvProjects: []EnvValue{{"GCLOUD_PROJECT", "env-project"}}},
-			project: "wif-project", source: "credentials"},
-		{name: "input wins", cfg: Config{CredentialsFile: path, Project: "input-project"}, project: "input-project", source: "input"},
+		// The service account lives in a central project; google-github-actions/auth exports the
+		// project to work in: the build must run there, as gcloud would.
+		{name: "environment before the project of the impersonated account", cfg: Config{CredentialsFile: path, EnvProjects: []EnvValue{{"GCLOUD_PROJECT", "env-project"}}},
+			project: "env-project", source: "environment (GCLOUD_PROJECT)"},
+		{name: "project of the impersonated account", cfg: Config{CredentialsFile: path}, project: "wif-project", source: "credentials"},
+		{name: "input wins", cfg: Config{CredentialsFile: path, Project: "input-project", EnvProjects: []EnvValue{{"GOOGLE_CLOUD_PROJECT", "env-project"}}},
+			project: "input-project", source: "input"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

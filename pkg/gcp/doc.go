@@ -11,12 +11,12 @@
 //		Project:         in.Project,         // explicit value (an input); wins
 //		CredentialsJSON: in.CredentialsJSON, // secret; else CredentialsFile; else ADC
 //		CredentialsFile: env("GOOGLE_APPLICATION_CREDENTIALS"), // e.g. the file google-github-actions/auth writes
-//		EnvProjects:     gcp.ProjectEnv(env), // values of the usual project variables, in order
+//		EnvProjects:     gcp.ProjectEnv(env), // values of the usual project variables; before the credentials' project
 //		Endpoints:       nil,                 // tests: map[gcp.Service]string{gcp.CloudBuild: "127.0.0.1:1234"}
 //		Insecure:        false,               // tests: no auth, plaintext (needs Endpoints)
 //	})
 //	sess.Project        // resolved project ID
-//	sess.ProjectSource  // "input", "credentials" or "environment (NAME)"
+//	sess.ProjectSource  // "input", "environment (NAME)" or "credentials" (in that order of precedence)
 //	sess.Principal      // service account e-mail when known (never a secret)
 //	sess.ClientOptions(gcp.CloudBuild) // []option.ClientOption for cloudbuild.NewClient
 //	sess.ClientOptions(gcp.Storage)    // ... for storage.NewClient (HTTP)

@@ -36,31 +36,43 @@ func ProjectEnv(getenv func(string) string) []EnvValue {
 	return vals
 }
 
-// ResolveProject picks the project: explicit (an input), else fromCredentials, else the first
-// non-empty env value. source says which one it used: "input", "credentials" or
-// "environment (NAME)". The project is validated.
+// ResolveProject picks the project: explicit (an input), else the first non-empty env value,
+// else fromCredentials. This is the order of gcloud and of Google's client libraries: the
+// environment names the project to work in, while the project of the credentials is only where the
+// service account lives (with Workload Identity Federation, often a central project). source says
+// which one it used: "input", "environment (NAME)" or "credentials". The project is validated.
 func ResolveProject(explicit, fromCredentials string, env []EnvValue) (project, source string, err error) {
-	switch {
-	case strings.TrimSpace(explicit) != "":
-		project, source = strings.TrimSpace(explicit), "input"
-	case fromCredentials != "":
-		project, source = fromCredentials, "credentials"
-	default:
-		for _, e := range env {
-			if v := strings.TrimSpace(e.Value); v != "" {
-				project, source = v, "environment ("+e.Name+")"
-				break
-			}
-		}
+	return resolveProject(explicit, func() string { return fromCredentials }, env)
+}
+
+// resolveProject is ResolveProject with the project of the credentials looked up only when needed
+// (it may ask the metadata server).
+func resolveProject(explicit string, fromCredentials func() string, env []EnvValue) (project, source string, err error) {
+	project, source = strings.TrimSpace(explicit), "input"
+	if project == "" {
+		project, source = firstEnv(env)
 	}
 	if project == "" {
-		return "", "", errors.New("no Google Cloud project: set the project input, use credentials that name " +
-			"a project, or set project_id in google-github-actions/auth (it exports GOOGLE_CLOUD_PROJECT)")
+		project, source = fromCredentials(), "credentials"
+	}
+	if project == "" {
+		return "", "", errors.New("no Google Cloud project: set the project input, set project_id in " +
+			"google-github-actions/auth (it exports GOOGLE_CLOUD_PROJECT), or use credentials that name a project")
 	}
 	if err := ValidateProjectID(project); err != nil {
 		return "", "", fmt.Errorf("project from %s: %w", source, err)
 	}
 	return project, source, nil
+}
+
+// firstEnv returns the first non-empty value of env and where it came from.
+func firstEnv(env []EnvValue) (value, source string) {
+	for _, e := range env {
+		if v := strings.TrimSpace(e.Value); v != "" {
+			return v, "environment (" + e.Name + ")"
+		}
+	}
+	return "", ""
 }
 
 // projectIDRE matches a project ID, optionally domain-scoped (example.com:my-project).

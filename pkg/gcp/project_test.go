@@ -19,8 +19,9 @@ func TestResolveProject(t *testing.T) {
 	}{
 		{name: "input wins", explicit: "my-input", creds: "from-creds", env: env, want: "my-input", source: "input"},
 		{name: "input is trimmed", explicit: "  my-input\n", want: "my-input", source: "input"},
-		{name: "credentials before env", creds: "from-creds", env: env, want: "from-creds", source: "credentials"},
+		{name: "env before credentials", creds: "from-creds", env: env, want: "from-env-1", source: "environment (CLOUDSDK_CORE_PROJECT)"},
 		{name: "first non-empty env", env: env, want: "from-env-1", source: "environment (CLOUDSDK_CORE_PROJECT)"},
+		{name: "credentials when env is empty", creds: "from-creds", env: []EnvValue{{"GOOGLE_CLOUD_PROJECT", " "}}, want: "from-creds", source: "credentials"},
 		{name: "nothing", wantErr: "no Google Cloud project"},
 		{name: "project number refused", explicit: "123456789012", wantErr: "is a project number"},
 		{name: "bad env value named", env: []EnvValue{{"GCLOUD_PROJECT", "Bad_Project"}}, wantErr: "project from environment (GCLOUD_PROJECT)"},
@@ -43,6 +44,23 @@ func TestResolveProject(t *testing.T) {
 				t.Errorf("ResolveProject() = %q, %q; want %q, %q", got, source, tc.want, tc.source)
 			}
 		})
+	}
+}
+
+// TestResolveProjectAsksCredentialsLast checks the project of the credentials (which may cost a
+// metadata server request) is not looked up when the input or the environment names the project.
+func TestResolveProjectAsksCredentialsLast(t *testing.T) {
+	t.Parallel()
+	asked := 0
+	fromCreds := func() string { asked++; return "from-creds" }
+	if got, _, err := resolveProject("", fromCreds, []EnvValue{{"GOOGLE_CLOUD_PROJECT", "from-env"}}); err != nil || got != "from-env" {
+		t.Errorf("resolveProject(env) = %q, %v; want from-env", got, err)
+	}
+	if got, _, err := resolveProject("my-input", fromCreds, nil); err != nil || got != "my-input" {
+		t.Errorf("resolveProject(input) = %q, %v; want my-input", got, err)
+	}
+	if asked != 0 {
+		t.Errorf("the credentials were asked for their project %d times, want 0", asked)
 	}
 }
 
