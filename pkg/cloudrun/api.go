@@ -111,7 +111,7 @@ func (a *runAPI) UpdateService(ctx context.Context, svc *runpb.Service) (*runpb.
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return nil, fmt.Errorf("stopped waiting for operation %s: %w", op.Name(), ctx.Err())
+				return nil, &PendingError{Operation: op.Name(), Err: ctx.Err()}
 			case <-t.C:
 			}
 			wait = min(2*wait, a.o.PollInterval)
@@ -128,6 +128,9 @@ func (a *runAPI) UpdateService(ctx context.Context, svc *runpb.Service) (*runpb.
 			}
 			return err
 		})
+		if err != nil && ctx.Err() != nil {
+			return nil, &PendingError{Operation: op.Name(), Err: ctx.Err()}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("failed to poll operation %s: %w", op.Name(), gcp.Explain(err))
 		}
@@ -139,6 +142,24 @@ func (a *runAPI) UpdateService(ctx context.Context, svc *runpb.Service) (*runpb.
 		}
 	}
 }
+
+// PendingError is an update Cloud Run accepted but which was not seen to complete: the wait for
+// it stopped when the context ended. The service's spec is the one written; Cloud Run may still
+// be applying it.
+type PendingError struct {
+	// Operation is the long-running operation of the update, when known.
+	Operation string
+	Err       error
+}
+
+func (e *PendingError) Error() string {
+	if e.Operation == "" {
+		return fmt.Sprintf("cloud run accepted the update but was still applying it when the wait stopped: %v", e.Err)
+	}
+	return fmt.Sprintf("cloud run accepted the update but was still applying it (operation %s) when the wait stopped: %v", e.Operation, e.Err)
+}
+
+func (e *PendingError) Unwrap() error { return e.Err }
 
 // OperationError is a long-running update that completed with an error.
 type OperationError struct {

@@ -98,7 +98,7 @@ func TestCanaryPasses(t *testing.T) {
 	if got, want := svc.GetAnnotations()[cloudrun.AnnotationPreviousTraffic], traffic.Encode([]*runpb.TrafficTarget{traffic.NewTarget(e.first, 100, "")}); got != want {
 		t.Errorf("recorded previous traffic = %s, want %s", got, want)
 	}
-	if got := svc.GetAnnotations()[cloudrun.AnnotationChange]; got != "canary web-sha-2 step 3/3 (100%) by test" {
+	if got := svc.GetAnnotations()[cloudrun.AnnotationChange]; !strings.HasPrefix(got, "canary web-sha-2 step 3/3 (100%) by test [") {
 		t.Errorf("recorded change = %q", got)
 	}
 	for _, want := range []string{"Canary step 1/3: web-sha-2 at 10% for 60ms", "step 2/3 (50%): baked", "metrics ok (2/1000 5xx (0.20%), p99 120ms)", "canary of web-sha-2 passed"} {
@@ -212,7 +212,7 @@ func TestCanaryRolledBack(t *testing.T) {
 				t.Errorf("result traffic = %s", got)
 			}
 			// The record still holds the split before the canary: a rollback now changes nothing.
-			if got := e.run.Service(ref.Name()).GetAnnotations()[cloudrun.AnnotationChange]; got != "rollback of canary web-sha-2 by test" {
+			if got := e.run.Service(ref.Name()).GetAnnotations()[cloudrun.AnnotationChange]; !strings.HasPrefix(got, "rollback of canary web-sha-2 by test [") {
 				t.Errorf("recorded change = %q", got)
 			}
 		})

@@ -2,6 +2,8 @@ package cloudrun
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,7 +21,10 @@ const (
 	// AnnotationPreviousTraffic holds the split (JSON, see traffic.Encode) in place before the last
 	// promotion (shift, canary or rollback); Rollback restores it.
 	AnnotationPreviousTraffic = "twittix-infra/previous-traffic"
-	// AnnotationChange says which change of this package set the current split, and who ran it.
+	// AnnotationChange says which change of this package set the current split, who ran it, and
+	// the change's own random id in brackets, e.g. "shift sha-1a2b3c4=10 by https://… [3f9a0c1d2e4b]".
+	// The id tells a write whose answer was lost, found applied when it is retried, from someone
+	// else's change.
 	AnnotationChange = "twittix-infra/last-change"
 )
 
@@ -169,8 +174,10 @@ func (e *ConflictError) Error() string {
 func (e *ConflictError) Unwrap() error { return e.Err }
 
 // write plans a change from svc and writes it with svc's etag. When Cloud Run refuses the etag,
-// the service is read again and plan asked again (it may refuse). It returns the service the
-// written plan was made from and the service after the change (the same when nothing was written).
+// the service is read again: if it carries this very write (its answer was lost and the retry
+// refused), the write is done; otherwise plan is asked again (it may refuse). It returns the
+// service the written plan was made from and the service after the change (the same when
+// nothing was written).
 func (c *Client) write(ctx context.Context, ref ServiceRef, svc *runpb.Service, plan planner) (before, after *runpb.Service, err error) {
 	for attempt := 1; ; attempt++ {
 		next, err := plan(svc, attempt > 1)
@@ -188,15 +195,50 @@ func (c *Client) write(ctx context.Context, ref ServiceRef, svc *runpb.Service, 
 		if !isConflict(err) {
 			return svc, nil, fmt.Errorf("failed to update service %s: %w", ref.Service, err)
 		}
+		current, rerr := c.getService(ctx, ref)
+		if rerr != nil {
+			return svc, nil, errors.Join(fmt.Errorf("failed to update service %s: %w", ref.Service, err), rerr)
+		}
+		if applied(svc, next, current) {
+			c.log.Warnf("the answer to the update of service %s was lost, but the update was applied (the service carries its change record %q): carrying on", ref.Service, current.GetAnnotations()[AnnotationChange])
+			after, err := c.settled(ctx, ref, current)
+			return svc, after, err
+		}
 		if attempt >= c.attempts {
 			return svc, nil, &ConflictError{Service: ref.Service, Attempts: attempt, Err: err}
 		}
-		c.log.Warnf("service %s changed since it was read (its etag %s is stale): reading it again to re-plan the change", ref.Service, svc.GetEtag())
-		svc, err = c.getService(ctx, ref)
-		if err != nil {
-			return nil, nil, err
-		}
+		c.log.Warnf("service %s changed since it was read (its etag %s is stale): re-planning the change on its current state", ref.Service, svc.GetEtag())
+		svc = current
 	}
+}
+
+// applied reports whether current shows the write of written, planned from svc: written carries
+// a change record of its own (a new id) and current has that record and written's traffic.
+func applied(svc, written, current *runpb.Service) bool {
+	record := written.GetAnnotations()[AnnotationChange]
+	return record != "" && record != svc.GetAnnotations()[AnnotationChange] &&
+		current.GetAnnotations()[AnnotationChange] == record &&
+		traffic.Equal(current.GetTraffic(), written.GetTraffic())
+}
+
+// settled waits until Cloud Run has finished applying the change svc shows (it is no longer
+// reconciling) and returns the service then. When ctx ends first, the error is a *PendingError.
+func (c *Client) settled(ctx context.Context, ref ServiceRef, svc *runpb.Service) (*runpb.Service, error) {
+	for svc.GetReconciling() {
+		c.progress.Report("settle", "waiting for Cloud Run to apply the change to %s", ref.Service)
+		if err := sleep(ctx, c.poll); err != nil {
+			return svc, &PendingError{Err: err}
+		}
+		next, err := c.getService(ctx, ref)
+		if err != nil {
+			if ctx.Err() != nil {
+				return svc, &PendingError{Err: ctx.Err()}
+			}
+			return svc, err
+		}
+		svc = next
+	}
+	return svc, nil
 }
 
 // annotate returns the annotations of svc with the previous split and the change recorded.
@@ -209,8 +251,15 @@ func (c *Client) annotate(svc *runpb.Service, previous string, change string) ma
 	if c.note != "" {
 		change += " by " + c.note
 	}
-	out[AnnotationChange] = change
+	out[AnnotationChange] = change + " [" + changeID() + "]"
 	return out
+}
+
+// changeID returns a new random id for a change record.
+func changeID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
 }
 
 // entries returns the split of svc as Cloud Run reports it (resolved, with tag URLs), or as

@@ -42,7 +42,7 @@ func TestShift(t *testing.T) {
 	if got, want := svc.GetAnnotations()[cloudrun.AnnotationPreviousTraffic], traffic.Encode([]*runpb.TrafficTarget{traffic.NewTarget(e.first, 100, "")}); got != want {
 		t.Errorf("recorded previous traffic = %s, want %s", got, want)
 	}
-	if got := svc.GetAnnotations()[cloudrun.AnnotationChange]; got != "shift sha-2=10 by test" {
+	if got := svc.GetAnnotations()[cloudrun.AnnotationChange]; !strings.HasPrefix(got, "shift sha-2=10 by test [") {
 		t.Errorf("recorded change = %q", got)
 	}
 	// At most 3 calls plus the operation wait.
