@@ -132,9 +132,8 @@ func (o *options) deployOptions(rt *action.Runtime) (swarm.Options, error) {
 
 // holder names this run in the stack's lock: the workflow run's URL in GitHub Actions.
 func holder(rt *action.Runtime) string {
-	gh := rt.GitHub()
-	if gh.RunID != 0 && gh.Repository != "" {
-		return fmt.Sprintf("%s/%s/actions/runs/%d (attempt %d)", gh.ServerURL, gh.Repository, gh.RunID, gh.RunAttempt)
+	if url := rt.RunURL(); url != "" {
+		return url
 	}
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s (pid %d)", host, os.Getpid())

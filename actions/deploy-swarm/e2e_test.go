@@ -119,7 +119,11 @@ func TestHostKeyIsVerified(t *testing.T) {
 		wantCode int
 		wantLog  []string
 	}{
-		{"unknown host", map[string]string{"known_hosts": "", "host_fingerprint": other.Fingerprint()}, action.ExitFailure,
+		{"nothing pinned", map[string]string{"known_hosts": ""}, action.ExitFailure,
+			[]string{"which is unknown", "host_fingerprint: " + fingerprint}},
+		{"unknown host", map[string]string{"known_hosts": knownHosts(other.Addr(), other.HostKey)}, action.ExitFailure,
+			[]string{fingerprint, "host_fingerprint: " + fingerprint}},
+		{"pinned to another key", map[string]string{"known_hosts": "", "host_fingerprint": other.Fingerprint()}, action.ExitFailure,
 			[]string{fingerprint, "host_fingerprint: " + fingerprint}},
 		{"changed key", map[string]string{"known_hosts": knownHosts(h.server.Addr(), other.HostKey)}, action.ExitFailure,
 			[]string{fingerprint, "man-in-the-middle"}},

@@ -1,14 +1,12 @@
 package deployswarm
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/twittix/infra/internal/actiontest"
 	"github.com/twittix/infra/internal/testenv/dockertest"
 	"github.com/twittix/infra/internal/testenv/sshd"
 	"github.com/twittix/infra/pkg/action"
@@ -119,24 +118,17 @@ func workspace(t *testing.T, files map[string]string) string {
 func (h *harness) runAction(ctx context.Context, ws string, inputs map[string]string) result {
 	t := h.t
 	t.Helper()
-	dir := t.TempDir()
-	vars := map[string]string{
-		"GITHUB_ACTIONS":      "true",
-		"GITHUB_WORKSPACE":    ws,
-		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
-		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
-		"GITHUB_REPOSITORY":   "twittix/web",
-		"GITHUB_RUN_ID":       "4242",
-		"GITHUB_RUN_ATTEMPT":  "1",
-		"GITHUB_SERVER_URL":   "https://github.com",
-	}
-	for name, value := range inputs {
-		vars[action.EnvName(name)] = value
-	}
-	var log syncBuffer
+	env := actiontest.NewEnv(t, map[string]string{
+		"GITHUB_WORKSPACE":   ws,
+		"GITHUB_REPOSITORY":  "twittix/web",
+		"GITHUB_RUN_ID":      "4242",
+		"GITHUB_RUN_ATTEMPT": "1",
+	})
+	env.SetInputs(inputs)
+	var log actiontest.SyncBuffer
 	code := action.Main(ctx, []string{"deploy-swarm"}, []action.Command{Command},
-		action.WithGetenv(func(k string) string { return vars[k] }), action.WithWriter(&log))
-	r := result{code: code, log: log.String(), outputs: readOutputs(t, vars["GITHUB_OUTPUT"]), summary: readFile(vars["GITHUB_STEP_SUMMARY"])}
+		action.WithGetenv(env.Getenv), action.WithWriter(&log))
+	r := result{code: code, log: log.String(), outputs: env.Outputs(t), summary: env.Summary(t)}
 	h.assertNoSecrets(r)
 	return r
 }
@@ -145,13 +137,7 @@ func (h *harness) runAction(ctx context.Context, ws string, inputs map[string]st
 func (h *harness) assertNoSecrets(r result) {
 	t := h.t
 	t.Helper()
-	var shown []string
-	for _, l := range strings.Split(r.log, "\n") {
-		if !strings.HasPrefix(l, "::add-mask::") { // hidden by GitHub
-			shown = append(shown, l)
-		}
-	}
-	all := strings.Join(shown, "\n") + r.summary
+	all := actiontest.Visible(r.log) + r.summary
 	for name, value := range r.outputs {
 		all += name + "=" + value + "\n"
 	}
@@ -168,29 +154,6 @@ func (h *harness) assertNoSecrets(r result) {
 			t.Fatalf("a secret (%d chars) appears in the action's log, outputs or summary", len(s))
 		}
 	}
-}
-
-func readOutputs(t *testing.T, path string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	lines := strings.Split(readFile(path), "\n")
-	for i := 0; i < len(lines); i++ {
-		name, delim, ok := strings.Cut(lines[i], "<<")
-		if !ok {
-			continue
-		}
-		var value []string
-		for i++; i < len(lines) && lines[i] != delim; i++ {
-			value = append(value, lines[i])
-		}
-		out[name] = strings.Join(value, "\n")
-	}
-	return out
-}
-
-func readFile(path string) string {
-	b, _ := os.ReadFile(path)
-	return string(b)
 }
 
 // serviceOutput is one entry of the services output.
@@ -228,21 +191,4 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // knownHosts is the known_hosts line that pins key for addr (host:port).
 func knownHosts(addr string, key ssh.PublicKey) string {
 	return knownhosts.Line([]string{knownhosts.Normalize(addr)}, key)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -156,7 +156,7 @@ func fieldErrors(err error, report func(field string) bool) error {
 		return nil
 	}
 	var out []error
-	for _, e := range unjoin(err) {
+	for _, e := range action.Flatten(err) {
 		var fe *sshconn.FieldError
 		if errors.As(e, &fe) {
 			if strings.HasPrefix(fe.Problem, "is required") && !report(fe.Field) {
@@ -168,15 +168,4 @@ func fieldErrors(err error, report func(field string) bool) error {
 		out = append(out, e)
 	}
 	return errors.Join(out...)
-}
-
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, unjoin(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }

@@ -1,14 +1,12 @@
 package action
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
+
+	"github.com/twittix/infra/internal/actiontest"
 )
 
 // fakeEnv is a GitHub Actions environment for tests: variables, a workspace and the files the
@@ -16,24 +14,7 @@ import (
 type fakeEnv struct {
 	mu   sync.Mutex
 	vars map[string]string
-	out  syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	out  actiontest.SyncBuffer
 }
 
 // newGitHubEnv returns an environment like the runner's: GITHUB_ACTIONS=true, a workspace and
@@ -89,39 +70,7 @@ func (e *fakeEnv) file(t *testing.T, name string) string {
 	return string(b)
 }
 
-// parseFileCommands reads a GITHUB_OUTPUT file the way the Actions runner does
-// (actions/runner SetOutputFileCommand): `name=value` lines, or `name<<DELIMITER` followed by
-// value lines up to a line equal to DELIMITER.
+// parseFileCommands reads a GITHUB_OUTPUT file the way the Actions runner does.
 func parseFileCommands(text string) (map[string]string, error) {
-	out := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" {
-			continue
-		}
-		eq, hd := strings.Index(line, "="), strings.Index(line, "<<")
-		if eq >= 0 && (hd < 0 || eq < hd) {
-			out[line[:eq]] = line[eq+1:]
-			continue
-		}
-		if hd < 0 {
-			return nil, fmt.Errorf("invalid line %q", line)
-		}
-		name, delim := line[:hd], line[hd+2:]
-		var value []string
-		closed := false
-		for sc.Scan() {
-			if sc.Text() == delim {
-				closed = true
-				break
-			}
-			value = append(value, sc.Text())
-		}
-		if !closed {
-			return nil, fmt.Errorf("delimiter %q of %s never closed", delim, name)
-		}
-		out[name] = strings.Join(value, "\n")
-	}
-	return out, sc.Err()
+	return actiontest.ParseFileCommands(text)
 }

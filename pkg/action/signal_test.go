@@ -8,12 +8,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/twittix/infra/internal/actiontest"
 )
 
 func TestSignalsCancelOnceAndLeaveTimeToCleanUp(t *testing.T) {
 	t.Parallel()
 	sigs := make(chan os.Signal)
-	var log syncBuffer
+	var log actiontest.SyncBuffer
 	ctx, stop := notifyContext(context.Background(), sigs, &log)
 	defer stop()
 
