@@ -308,12 +308,12 @@ func TestBadInputs(t *testing.T) {
 		errors []string
 	}{
 		{name: "all input errors at once", code: action.ExitUsage, inputs: map[string]string{
-			"image": "docker.io/library/nginx", "config": "cloudbuild.yaml", "region": "europe-west99",
+			"image": "docker.io/library/nginx", "config": "cloudbuild.yaml", "region": "europe_west1",
 			"substitutions": "_OK=1\nlower=2\n", "machine_type": "huge", "timeout": "soon",
 		}, errors: []string{
 			"::error::input image: \"docker.io/library/nginx\" is not in Artifact Registry",
 			"::error::input image: is mutually exclusive with config",
-			"::error::input region: \"europe-west99\" is not a known Google Cloud region; did you mean europe-west9?",
+			"::error::input region: \"europe_west1\" is not a Google Cloud region name; did you mean europe-west1?",
 			"::error::input substitutions: line 2: substitution key \"lower\" does not respect format",
 			"::error::input machine_type: \"huge\" is not a Cloud Build machine type",
 			"::error::input timeout: \"soon\" is not a duration",
@@ -322,6 +322,9 @@ func TestBadInputs(t *testing.T) {
 			errors: []string{"::error::input image: is required unless config is set"}},
 		{name: "no Dockerfile in tag mode", code: action.ExitFailure, inputs: map[string]string{"image": image},
 			errors: []string{"::error::source: no Dockerfile in " + ws}},
+		{name: "unknown region refused by the service", code: action.ExitFailure, inputs: map[string]string{"config": "cloudbuild.yaml", "region": "europe-west99"},
+			errors: []string{`::error::region: Cloud Build refused the build in "europe-west99", a region this action does not know (did you mean europe-west9?); check the region input: `,
+				`invalid location "europe-west99": Cloud Build is not available in this location`}},
 		{name: "unused substitution", code: action.ExitFailure, inputs: map[string]string{"config": "cloudbuild.yaml", "substitutions": "_UNUSED=1"},
 			errors: []string{`::error::substitutions: key "_UNUSED" in the substitution data is not matched in the template`}},
 	}

@@ -42,7 +42,7 @@ func TestRequestValidate(t *testing.T) {
 		Project:        "Bad_Project",
 		Image:          "docker.io/nginx",
 		Config:         "cloudbuild.yaml",
-		Region:         "europe-west99",
+		Region:         "Europe West 1",
 		WorkerPool:     "a/pool",
 		ServiceAccount: "not-an-email",
 		MachineType:    "huge",

@@ -8,6 +8,9 @@ import (
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"github.com/twittix/infra/pkg/cloudbuild/source"
+	"github.com/twittix/infra/pkg/gcp"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // ListFiles returns what a build of r would upload, without uploading: `gcloud meta
@@ -53,7 +56,7 @@ func (c *Client) Run(ctx context.Context, r Request) (*Result, error) {
 	parent := fmt.Sprintf("projects/%s/locations/%s", r.Project, r.location())
 	created, err := c.Submit(ctx, parent, r.Project, b)
 	if err != nil {
-		return nil, err
+		return nil, explainLocation(r.location(), err)
 	}
 	c.log.Infof("Created build %s", created.Name)
 	if created.LogUrl != "" {
@@ -69,6 +72,24 @@ func (c *Client) Run(ctx context.Context, r Request) (*Result, error) {
 		res.Source = staged
 	}
 	return res, err
+}
+
+// explainLocation makes the service's refusal of a region it does not serve name the region
+// input: well-formed regions are not checked against a list (regions are added over time), so
+// this is where a mistyped one shows.
+func explainLocation(location string, err error) error {
+	if location == GlobalRegion || status.Code(err) != codes.InvalidArgument {
+		return err
+	}
+	known, closest := gcp.KnownRegion(location)
+	if known {
+		return err
+	}
+	hint := ""
+	if closest != "" {
+		hint = fmt.Sprintf(" (did you mean %s?)", closest)
+	}
+	return fmt.Errorf("region: Cloud Build refused the build in %q, a region this action does not know%s; check the region input: %w", location, hint, err)
 }
 
 // describe says what is uploaded, as gcloud does, with what was left out.

@@ -257,6 +257,34 @@ func TestRunPermissionDenied(t *testing.T) {
 	}
 }
 
+// TestRunUnknownRegion checks a well-formed region is not refused by the action but by the
+// service, and that its refusal names the region input.
+func TestRunUnknownRegion(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fakecloudbuild.Options{Regions: []string{"europe-west1", "asia-central7"}})
+	dir := tree(t, map[string]string{"Dockerfile": "FROM scratch\n"})
+	ctx := context.Background()
+
+	// A region added after gcp.Regions was written: the action lets the service decide.
+	res, err := e.client.Run(ctx, Request{Project: testProject, Region: "asia-central7", Dir: dir, Image: image})
+	if err != nil || res.Status != "SUCCESS" {
+		t.Fatalf("Run(new region) = %v, %v; want success", res, err)
+	}
+
+	// A region the service does not serve: its INVALID_ARGUMENT, explained.
+	_, err = e.client.Run(ctx, Request{Project: testProject, Region: "europe-west99", Dir: dir, Image: image})
+	if err == nil || !strings.Contains(err.Error(), `region: Cloud Build refused the build in "europe-west99", a region this action does not know (did you mean europe-west9?); check the region input`) ||
+		!strings.Contains(err.Error(), "Cloud Build is not available in this location") {
+		t.Fatalf("Run(unknown region) = %v, want the service's refusal naming the region input", err)
+	}
+	if status.Code(err) != codes.InvalidArgument {
+		t.Errorf("the error lost its code: %v", status.Code(err))
+	}
+	if got := len(e.fake.Builds()); got != 1 {
+		t.Errorf("%d builds, want only the one in the served region", got)
+	}
+}
+
 func TestRunStagingBuckets(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fakecloudbuild.Options{})

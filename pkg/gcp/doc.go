@@ -27,7 +27,7 @@
 //	gcp.ProjectEnv(getenv func(string) string) []gcp.EnvValue // the usual project variables, in order
 //	gcp.ResolveProject(explicit, fromCredentials string, env []gcp.EnvValue) (project, source string, err error)
 //	gcp.ValidateProjectID(id string) error
-//	gcp.ValidateRegion(region string) error   // a known Google Cloud region
+//	gcp.ValidateRegion(region string) error   // a well-formed region name (unknown ones pass: the API decides)
 //
 //	// Retries: UNAVAILABLE, RESOURCE_EXHAUSTED, HTTP 429 and 5xx, with exponential backoff and jitter.
 //	err = gcp.Retry(ctx, gcp.DefaultRetry, func(ctx context.Context) error { ... })

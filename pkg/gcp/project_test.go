@@ -92,6 +92,23 @@ func TestValidateProjectID(t *testing.T) {
 	}
 }
 
+func TestKnownRegion(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		region, closest string
+		known           bool
+	}{
+		{region: "europe-west1", known: true, closest: "europe-west1"},
+		{region: "europe-west99", closest: "europe-west9"},
+		{region: "mars-north1", closest: ""},
+	} {
+		known, closest := KnownRegion(tc.region)
+		if known != tc.known || closest != tc.closest {
+			t.Errorf("KnownRegion(%q) = %v, %q; want %v, %q", tc.region, known, closest, tc.known, tc.closest)
+		}
+	}
+}
+
 func TestValidateRegion(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -100,8 +117,11 @@ func TestValidateRegion(t *testing.T) {
 	}{
 		{region: "europe-west1"},
 		{region: "us-central1"},
-		{region: "europe-west99", wantErr: "not a known Google Cloud region"},
-		{region: "us-centrall", wantErr: "did you mean us-central1?"},
+		{region: "europe-west99"}, // well formed, unknown here: the API decides
+		{region: "asia-central7"}, // a region added after the list was written
+		{region: "us-centrall", wantErr: "not a Google Cloud region name; did you mean us-central1?"},
+		{region: "europe_west1", wantErr: "did you mean europe-west1?"},
+		{region: "", wantErr: "not a Google Cloud region name"},
 		{region: "Europe West", wantErr: "not a Google Cloud region name"},
 		{region: "global", wantErr: "not a Google Cloud region name"},
 	}

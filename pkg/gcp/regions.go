@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 )
 
-// Regions are the Google Cloud regions, where Cloud Build and Cloud Run both run.
+// Regions are the Google Cloud regions known when this was written, where Cloud Build and Cloud
+// Run both run. Regions are added over time: the list only serves to suggest a name for a
+// malformed one, never to refuse a well-formed one.
 var Regions = []string{
 	"africa-south1",
 	"asia-east1", "asia-east2",
@@ -31,20 +32,28 @@ var Regions = []string{
 
 var regionRE = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
 
-// ValidateRegion reports whether region is a known Google Cloud region, suggesting the closest
-// one when it is not.
+// ValidateRegion reports whether region is a well-formed Google Cloud region name (such as
+// us-central1 or europe-west10), suggesting the closest known region when it is not. A well-formed
+// region missing from Regions passes: regions are added over time, the API decides whether it
+// serves one (see KnownRegion).
 func ValidateRegion(region string) error {
-	if slices.Contains(Regions, region) {
+	if regionRE.MatchString(region) {
 		return nil
 	}
 	hint := ""
 	if near := closestRegion(region); near != "" {
 		hint = fmt.Sprintf("did you mean %s? ", near)
 	}
-	if !regionRE.MatchString(region) {
-		return fmt.Errorf("%q is not a Google Cloud region name; %sexpected a region such as us-central1 or europe-west1", region, hint)
+	return fmt.Errorf("%q is not a Google Cloud region name; %sexpected a region such as us-central1 or europe-west1", region, hint)
+}
+
+// KnownRegion reports whether region is in Regions, and else the closest known region (or "") to
+// suggest when the API refuses it.
+func KnownRegion(region string) (known bool, closest string) {
+	if slices.Contains(Regions, region) {
+		return true, region
 	}
-	return fmt.Errorf("%q is not a known Google Cloud region; %sknown regions: %s", region, hint, strings.Join(Regions, ", "))
+	return false, closestRegion(region)
 }
 
 // closestRegion returns the known region nearest to s by edit distance, if it is close enough.

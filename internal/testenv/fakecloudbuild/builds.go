@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	"github.com/google/uuid"
-	"github.com/twittix/infra/pkg/gcp"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -102,10 +102,8 @@ func (s *Server) checkAccess(project, location, permission string) (int64, error
 				Metadata: map[string]string{"permission": permission, "resource": fmt.Sprintf("projects/%s/locations/%s", project, location)}})
 		return 0, st.Err()
 	}
-	if location != "global" {
-		if err := gcp.ValidateRegion(location); err != nil {
-			return 0, invalid("invalid location %q: Cloud Build is not available in this location", location)
-		}
+	if location != "global" && !slices.Contains(s.opts.Regions, location) {
+		return 0, invalid("invalid location %q: Cloud Build is not available in this location", location)
 	}
 	return number, nil
 }

@@ -32,6 +32,10 @@ type Options struct {
 	// GCS is the fake Cloud Storage the builds read their source from and write their logs to;
 	// when nil, one is started and closed with the server.
 	GCS *GCS
+	// Regions are the locations the fake serves besides global (default gcp.Regions); requests
+	// for another location are refused with INVALID_ARGUMENT, as the service refuses a location
+	// it does not serve.
+	Regions []string
 }
 
 // Server is an in-process fake of Cloud Build: a gRPC server implementing
@@ -76,6 +80,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.QueueDelay <= 0 {
 		opts.QueueDelay = opts.Tick
+	}
+	if opts.Regions == nil {
+		opts.Regions = gcp.Regions
 	}
 	s := &Server{opts: opts, GCS: opts.GCS, done: make(chan struct{}), builds: map[string]*buildState{}, calls: map[string]int{}}
 	if s.GCS == nil {
