@@ -1,6 +1,7 @@
 // Package tcpproxy is a TCP proxy on 127.0.0.1 for tests that need the network between a client
 // and a server to fail: Cut closes every connection going through it (a reset link), Stall keeps
-// them open but silently drops everything they carry (a dead link that nobody reports).
+// them open but carrying nothing (a dead link that nobody reports: a black-holed network or a hung
+// host, whose buffers fill up until the sender's writes block).
 // Connections made after a Cut or a Stall are forwarded normally.
 package tcpproxy
 
@@ -28,6 +29,17 @@ type Proxy struct {
 type link struct {
 	client, server net.Conn
 	stalled        atomic.Bool
+	done           chan struct{} // closed by close
+	closeOnce      sync.Once
+}
+
+// close closes both connections and wakes up the stalled pipes.
+func (l *link) close() {
+	l.closeOnce.Do(func() {
+		l.client.Close()
+		l.server.Close()
+		close(l.done)
+	})
 }
 
 // Start starts a proxy to target on a random port of 127.0.0.1 and stops it when the test ends.
@@ -69,14 +81,15 @@ func (p *Proxy) Cut() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for l := range p.links {
-		l.client.Close()
-		l.server.Close()
+		l.close()
 	}
 	return len(p.links)
 }
 
-// Stall makes every connection currently open through the proxy drop all the bytes it carries,
-// in both directions, while staying open, and returns how many it stalled.
+// Stall makes every connection currently open through the proxy carry nothing more, in either
+// direction, while staying open, and returns how many it stalled. Bytes in flight are dropped and
+// the proxy stops reading, so that, as on a black-holed network, the kernel buffers fill up and
+// the sender's writes eventually block. Only Cut or Close end a stalled connection.
 func (p *Proxy) Stall() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -112,7 +125,7 @@ func (p *Proxy) accept() {
 			c.Close()
 			continue
 		}
-		l := &link{client: c, server: s}
+		l := &link{client: c, server: s, done: make(chan struct{})}
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
@@ -133,6 +146,12 @@ func (p *Proxy) pipe(l *link, dst, src net.Conn) {
 	defer p.wg.Done()
 	buf := make([]byte, 32*1024)
 	for {
+		if l.stalled.Load() {
+			// Read no more: the sender's buffers fill up and its writes block, as on a
+			// black-holed network, until the link is cut.
+			<-l.done
+			break
+		}
 		n, err := src.Read(buf)
 		if n > 0 && !l.stalled.Load() {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
@@ -143,8 +162,7 @@ func (p *Proxy) pipe(l *link, dst, src net.Conn) {
 			break
 		}
 	}
-	dst.Close()
-	src.Close()
+	l.close()
 	p.mu.Lock()
 	delete(p.links, l)
 	p.mu.Unlock()

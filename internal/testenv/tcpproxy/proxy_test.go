@@ -82,4 +82,45 @@ func TestProxyForwardsCutsAndStalls(t *testing.T) {
 	if got, want := p.Accepted(), 2; got != want {
 		t.Errorf("Accepted() = %d, want %d", got, want)
 	}
+	if got := p.Active(); got != 1 {
+		t.Errorf("Active() = %d after a stall, want 1 (a stalled connection stays open)", got)
+	}
+	if got := p.Cut(); got != 1 {
+		t.Errorf("Cut() = %d, want the stalled connection closed", got)
+	}
+}
+
+func TestStallBlocksTheSenderLikeABlackHole(t *testing.T) {
+	t.Parallel()
+	p := Start(t, echoServer(t))
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got, err := roundTrip(c, bufio.NewReader(c), "hello"); err != nil || got != "hello\n" {
+		t.Fatalf("through the proxy: got %q, %v; want the echo", got, err)
+	}
+	p.Stall()
+	// Nobody reads on the other side any more: once the kernel buffers are full, a write
+	// blocks (here until its deadline). A proxy that kept reading and dropping would take all.
+	chunk := make([]byte, 1<<20)
+	deadline := time.Now().Add(10 * time.Second)
+	var sent int
+	for time.Now().Before(deadline) {
+		_ = c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+		n, err := c.Write(chunk)
+		sent += n
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			if got := p.Cut(); got != 1 {
+				t.Errorf("Cut() = %d, want the stalled connection closed", got)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("write to a stalled connection after %d bytes: %v, want it to block", sent, err)
+		}
+	}
+	t.Errorf("%d bytes written to a stalled connection without blocking", sent)
 }
