@@ -3,12 +3,14 @@ package source
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/klauspost/pgzip"
@@ -44,13 +46,17 @@ const copyBufSize = 256 << 10
 // flight and one read buffer. Entries keep their mode and modification time, owners are 0:0 (root),
 // symbolic links stay links and hard links to an already written file become tar hard links, as
 // Python's tarfile (gcloud) does.
-func Pack(ctx context.Context, l *Listing, w io.Writer, opts PackOptions) (PackStats, error) {
-	var st PackStats
+func Pack(ctx context.Context, l *Listing, w io.Writer, opts PackOptions) (st PackStats, err error) {
 	cw := &countingWriter{w: w}
 	gz, err := newGzip(cw, opts)
 	if err != nil {
 		return st, err
 	}
+	defer func() {
+		if err != nil {
+			abort(gz, cw)
+		}
+	}()
 	tw := tar.NewWriter(gz)
 	p := packer{root: l.Root, tw: tw, buf: make([]byte, copyBufSize), links: map[fileID]string{}}
 	for _, d := range l.Dirs {
@@ -79,8 +85,16 @@ func Pack(ctx context.Context, l *Listing, w io.Writer, opts PackOptions) (PackS
 	if err := gz.Close(); err != nil {
 		return st, fmt.Errorf("failed to finish the gzip stream: %w", err)
 	}
-	st.Compressed = cw.n
+	st.Compressed = cw.n.Load()
 	return st, nil
+}
+
+// abort stops the goroutines of a gzip writer that will not be finished, without writing more to
+// the destination: pgzip's Close neither stops them after a write error nor should flush a stream
+// that failed, while Reset closes its queue of blocks and waits for them.
+func abort(gz *pgzip.Writer, cw *countingWriter) {
+	cw.discard.Store(true)
+	gz.Reset(io.Discard)
 }
 
 func newGzip(w io.Writer, opts PackOptions) (*pgzip.Writer, error) {
@@ -232,13 +246,20 @@ func identity(info os.FileInfo) (fileID, uint64, bool) {
 	return fileID{dev: uint64(st.Dev), ino: st.Ino}, uint64(st.Nlink), true
 }
 
+// countingWriter counts what reaches w; once discard is set, it drops what it is given.
 type countingWriter struct {
-	w io.Writer
-	n int64
+	w       io.Writer
+	n       atomic.Int64
+	discard atomic.Bool
 }
 
 func (c *countingWriter) Write(b []byte) (int, error) {
+	if c.discard.Load() {
+		return 0, errAborted
+	}
 	n, err := c.w.Write(b)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
+
+var errAborted = errors.New("the archive was abandoned")

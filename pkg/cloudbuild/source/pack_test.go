@@ -11,7 +11,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -182,4 +185,70 @@ func sizeOf(t *testing.T, dir, name string) int64 {
 		t.Fatal(err)
 	}
 	return info.Size()
+}
+
+// TestPackErrorsStopTheCompressors checks a Pack that fails leaves no goroutine behind (pgzip
+// compresses and writes in goroutines of its own): a file that vanishes after the listing, a
+// destination that fails, a context cancelled mid-way. It runs alone (not in parallel) to count
+// the goroutines of the process.
+func TestPackErrorsStopTheCompressors(t *testing.T) {
+	dir := t.TempDir()
+	big := make([]byte, 1<<20) // several blocks in flight
+	rand.Read(big)
+	must(t, os.WriteFile(filepath.Join(dir, "a.bin"), big, 0o644))
+	write(t, dir, "b.txt", "gone before it is packed")
+	write(t, dir, "c.txt", "last")
+	l, err := List(dir, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := PackOptions{BlockSize: 64 << 10, Concurrency: 4}
+	vanished := *l
+	vanished.Root = t.TempDir() // the same listing, over a copy that loses b.txt
+	must(t, os.WriteFile(filepath.Join(vanished.Root, "a.bin"), big, 0o644))
+
+	before := runtime.NumGoroutine()
+	for range 3 {
+		if _, err := Pack(context.Background(), &vanished, io.Discard, opts); err == nil || !strings.Contains(err.Error(), "b.txt") {
+			t.Errorf("Pack(file vanished) = %v, want an error naming b.txt", err)
+		}
+		boom := errors.New("upload refused")
+		if _, err := Pack(context.Background(), l, &failAfter{n: 100 << 10, err: boom}, opts); !errors.Is(err, boom) {
+			t.Errorf("Pack(writer fails) = %v, want the writer's error", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if _, err := Pack(ctx, l, &cancelOnWrite{cancel: cancel}, opts); !errors.Is(err, context.Canceled) {
+			t.Errorf("Pack(cancelled mid-way) = %v, want context.Canceled", err)
+		}
+	}
+	after := runtime.NumGoroutine()
+	for deadline := time.Now().Add(3 * time.Second); after > before && time.Now().Before(deadline); after = runtime.NumGoroutine() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after > before {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines before, %d after failed Packs: they leak\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// failAfter accepts n bytes, then fails with err.
+type failAfter struct {
+	n   int
+	err error
+}
+
+func (f *failAfter) Write(b []byte) (int, error) {
+	if f.n < len(b) {
+		return 0, f.err
+	}
+	f.n -= len(b)
+	return len(b), nil
+}
+
+// cancelOnWrite cancels a context as soon as data is written.
+type cancelOnWrite struct{ cancel context.CancelFunc }
+
+func (c *cancelOnWrite) Write(b []byte) (int, error) {
+	c.cancel()
+	return len(b), nil
 }
