@@ -282,7 +282,7 @@ func updateMonitor(svc *swarm.Service, state swarm.UpdateState) time.Duration {
 }
 
 // minPoll bounds how close together two polls can be when a service is about to be done.
-const minPoll = 25 * time.Millisecond
+const minPoll = 50 * time.Millisecond
 
 // nextPoll is the delay before the next poll: the poll interval, or less when a service should
 // be done sooner (its update monitor or stability period ends), so that the end of the wait is

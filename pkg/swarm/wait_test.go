@@ -166,7 +166,7 @@ func TestNextPoll(t *testing.T) {
 	}{
 		{"nothing expected", []*target{{}}, interval},
 		{"done soon", []*target{{expectAt: now.Add(100 * time.Millisecond)}}, 105 * time.Millisecond},
-		{"the earliest wins", []*target{{expectAt: now.Add(time.Second)}, {expectAt: now.Add(40 * time.Millisecond)}}, 45 * time.Millisecond},
+		{"the earliest wins", []*target{{expectAt: now.Add(time.Second)}, {expectAt: now.Add(70 * time.Millisecond)}}, 75 * time.Millisecond},
 		{"due now: minimum pause", []*target{{expectAt: now.Add(-50 * time.Millisecond)}}, minPoll},
 		{"long overdue: normal pace", []*target{{expectAt: now.Add(-time.Second)}}, interval},
 		{"done targets ignored", []*target{{done: true, expectAt: now.Add(10 * time.Millisecond)}}, interval},
