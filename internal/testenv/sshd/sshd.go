@@ -1,11 +1,11 @@
 package sshd
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -86,7 +86,8 @@ func Start(t testing.TB, opts Options) *Server {
 }
 
 // New starts an sshd configured by opts on a random free port of 127.0.0.1 and waits until it
-// answers with its SSH banner. Close stops it. Programs (benchmarks, demos) use it; tests use
+// completes an SSH handshake with its host key (so that a port another server took first is never
+// mistaken for ours). Close stops it. Programs (benchmarks, demos) use it; tests use
 // Start.
 func New(opts Options) (*Server, error) {
 	if err := checkPrerequisites(); err != nil {
@@ -96,7 +97,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := start(dir, opts)
+	s, err := start(dir, opts, freePort)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -110,7 +111,8 @@ func (s *Server) Close() {
 	os.RemoveAll(s.dir)
 }
 
-func start(dir string, opts Options) (*Server, error) {
+// start starts sshd with its files in dir, on a port that pick returns.
+func start(dir string, opts Options, pick func() (int, error)) (*Server, error) {
 	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("sshd: generating the host key: %w", err)
@@ -133,10 +135,11 @@ func start(dir string, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	// Picking a free port and handing it to sshd is racy with other processes: retry a few times.
+	// Picking a free port and handing it to sshd is racy with other processes, parallel tests'
+	// sshd among them: run checks that the server answering is ours, else another port is tried.
 	var lastErr error
-	for try := 0; try < 5; try++ {
-		port, err := freePort()
+	for try := 0; try < portTries; try++ {
+		port, err := pick()
 		if err != nil {
 			return nil, err
 		}
@@ -145,15 +148,19 @@ func start(dir string, opts Options) (*Server, error) {
 			return nil, err
 		}
 		s := &Server{Host: "127.0.0.1", Port: port, HostKey: signer.PublicKey(), dir: dir, logs: &syncBuffer{}}
-		if lastErr = s.run(configPath); lastErr == nil {
+		lastErr = s.run(configPath)
+		if lastErr == nil {
 			return s, nil
 		}
-		if !strings.Contains(s.Logs(), "Address already in use") {
-			break
+		if !errors.Is(lastErr, errPortTaken) {
+			return nil, lastErr
 		}
 	}
-	return nil, lastErr
+	return nil, fmt.Errorf("sshd: no port of 127.0.0.1 could be had in %d tries: %w", portTries, lastErr)
 }
+
+// portTries bounds the ports start tries.
+const portTries = 5
 
 func checkPrerequisites() error {
 	if _, err := os.Stat(Binary); err != nil {
@@ -197,7 +204,12 @@ func config(port int, hostKey, authorized string, opts Options) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// run starts sshd and waits for its banner; it sets s.stop.
+// errPortTaken is returned by run when another server got the port first.
+var errPortTaken = errors.New("the port is taken")
+
+// run starts sshd and waits until it completes an SSH handshake with its own host key; it sets
+// s.stop. It returns an error wrapping errPortTaken when sshd could not bind its port or another
+// server answers there.
 func (s *Server) run(configPath string) error {
 	cmd := exec.Command(Binary, "-D", "-e", "-f", configPath)
 	cmd.Stdout = s.logs
@@ -221,16 +233,31 @@ func (s *Server) run(configPath string) error {
 			<-exited
 		}
 	})
+	alive := func() bool {
+		select {
+		case <-exited:
+			return false
+		default:
+			return true
+		}
+	}
 
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
+		if !alive() {
+			if strings.Contains(s.Logs(), "Address already in use") {
+				return fmt.Errorf("sshd could not listen on %s: %w", s.Addr(), errPortTaken)
+			}
 			return fmt.Errorf("sshd exited at start; its log:\n%s", s.Logs())
-		default:
 		}
-		if banner(s.Addr()) {
+		err := checkHostKey(s.Addr(), s.HostKey)
+		switch {
+		case err == nil && alive():
 			return nil
+		case errors.Is(err, errNotOurs):
+			// Our sshd lost the race for the port (and is exiting, or soon will be).
+			s.stop()
+			return fmt.Errorf("another server answers on %s (%v): %w", s.Addr(), err, errPortTaken)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -238,16 +265,48 @@ func (s *Server) run(configPath string) error {
 	return fmt.Errorf("sshd on %s did not answer within 10s; its log:\n%s", s.Addr(), s.Logs())
 }
 
-// banner reports whether an SSH server answers on addr.
-func banner(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+// errNotOurs is returned by checkHostKey when the server on addr has another host key.
+var errNotOurs = errors.New("the server presented another host key")
+
+// checkHostKey runs an SSH handshake with the server on addr up to the host key check, and
+// returns nil if its host key is want. Authentication is not attempted with any key: the host key
+// is checked before it, so the refusal that follows is expected.
+func checkHostKey(addr string, want ssh.PublicKey) error {
+	nc, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
-		return false
+		return err // not listening yet
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return err == nil && strings.HasPrefix(line, "SSH-2.0-")
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	var (
+		mu        sync.Mutex
+		presented ssh.PublicKey
+	)
+	config := &ssh.ClientConfig{
+		User: "sshd-start-check",
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			mu.Lock()
+			presented = key
+			mu.Unlock()
+			if !bytes.Equal(key.Marshal(), want.Marshal()) {
+				return errNotOurs
+			}
+			return nil
+		},
+	}
+	c, _, _, err := ssh.NewClientConn(nc, addr, config)
+	if c != nil {
+		c.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	switch {
+	case presented == nil:
+		return fmt.Errorf("no SSH handshake on %s: %w", addr, err)
+	case !bytes.Equal(presented.Marshal(), want.Marshal()):
+		return fmt.Errorf("%s %s: %w", presented.Type(), ssh.FingerprintSHA256(presented), errNotOurs)
+	}
+	return nil
 }
 
 func freePort() (int, error) {

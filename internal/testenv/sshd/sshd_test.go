@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"errors"
 	"net"
 	"os"
 	"strings"
@@ -78,5 +79,43 @@ func TestStartAgentServesKeys(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("agent socket: %v", err)
+	}
+}
+
+// TestStartSkipsAPortAnotherSSHDHolds hands start the port of a running sshd first, as when a
+// parallel test's sshd wins the race for a port freePort found free: the server that answers
+// there has another host key, so start must try another port rather than return a server whose
+// host key the tests would then see mismatch.
+func TestStartSkipsAPortAnotherSSHDHolds(t *testing.T) {
+	t.Parallel()
+	k := NewKey(t, Ed25519)
+	other := Start(t, Options{AuthorizedKeys: []ssh.PublicKey{k.Public}})
+	var picked []int
+	pick := func() (int, error) {
+		if len(picked) == 0 {
+			picked = append(picked, other.Port)
+			return other.Port, nil
+		}
+		port, err := freePort()
+		picked = append(picked, port)
+		return port, err
+	}
+	s, err := start(t.TempDir(), Options{AuthorizedKeys: []ssh.PublicKey{k.Public}}, pick)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	defer s.Close()
+	if len(picked) < 2 || s.Port == other.Port {
+		t.Fatalf("start returned port %d after trying %v: the port of another sshd (%d) was taken for ours", s.Port, picked, other.Port)
+	}
+	c, err := ssh.Dial("tcp", s.Addr(), &ssh.ClientConfig{
+		User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(k.Signer)}, HostKeyCallback: ssh.FixedHostKey(s.HostKey),
+	})
+	if err != nil {
+		t.Fatalf("login to the server start returned, with its own host key: %v", err)
+	}
+	c.Close()
+	if got := checkHostKey(other.Addr(), s.HostKey); !errors.Is(got, errNotOurs) {
+		t.Errorf("checkHostKey on another sshd = %v, want errNotOurs", got)
 	}
 }
