@@ -204,7 +204,7 @@ func TestContainerContract(t *testing.T) {
 		t.Parallel()
 		r := newRunnerRun(t)
 		for name, content := range map[string]string{
-			"app/Dockerfile": "FROM scratch\n", "app/main.go": "package main\n", "app/.gcloudignore": "*.log\n",
+			"app/Dockerfile": "FROM scratch\n", "app/main.go": "package main\n", ".gcloudignore": "*.log\n",
 			"app/debug.log": "noise\n", "gha-creds-1234.json": "{}",
 		} {
 			if err := os.MkdirAll(filepath.Dir(filepath.Join(r.workspace, name)), 0o755); err != nil {
@@ -214,17 +214,26 @@ func TestContainerContract(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		log, code := r.run(t, image, map[string]string{"source": "app", "list_files": "true"}, "cloud-build")
+		log, code := r.run(t, image, map[string]string{"source": ".", "list_files": "true"}, "cloud-build")
 		if code != 0 {
 			t.Fatalf("exit code %d, want 0; log:\n%s", code, log)
 		}
-		for _, want := range []string{"Dockerfile\n", "main.go\n"} {
+		for _, want := range []string{"app/Dockerfile\n", "app/main.go\n"} {
 			if !strings.Contains(log, want) {
 				t.Errorf("log does not list %q:\n%s", want, log)
 			}
 		}
-		if strings.Contains(log, "debug.log") {
-			t.Errorf("log lists debug.log, which .gcloudignore ignores:\n%s", log)
+		listed := map[string]bool{}
+		for _, line := range strings.Split(log, "\n") {
+			listed[strings.TrimSpace(line)] = true
+		}
+		for _, unwanted := range []string{"debug.log", "gha-creds-1234.json"} {
+			if listed[unwanted] {
+				t.Errorf("log lists %s, which must not be uploaded:\n%s", unwanted, log)
+			}
+		}
+		if !strings.Contains(log, "not uploaded: gha-creds-1234.json") {
+			t.Errorf("log does not say the credentials file is left out:\n%s", log)
 		}
 	})
 
