@@ -128,8 +128,8 @@ func (a *runAPI) UpdateService(ctx context.Context, svc *runpb.Service) (*runpb.
 			}
 			return err
 		})
-		if err != nil && ctx.Err() != nil {
-			return nil, &PendingError{Operation: op.Name(), Err: ctx.Err()}
+		if err != nil && stopped(ctx, err) {
+			return nil, &PendingError{Operation: op.Name(), Err: err}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("failed to poll operation %s: %w", op.Name(), gcp.Explain(err))
@@ -185,6 +185,13 @@ func isConflict(err error) bool {
 	}
 	return st.Code() == codes.Aborted ||
 		(st.Code() == codes.FailedPrecondition && strings.Contains(strings.ToLower(st.Message()), "etag"))
+}
+
+// stopped reports whether err ended a call because ctx ended; gRPC may report the deadline
+// (DEADLINE_EXCEEDED) a moment before ctx itself expires.
+func stopped(ctx context.Context, err error) bool {
+	c := status.Code(err)
+	return ctx.Err() != nil || c == codes.DeadlineExceeded || c == codes.Canceled
 }
 
 func isNotFound(err error) bool {

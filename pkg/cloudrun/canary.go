@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"cloud.google.com/go/run/apiv2/runpb"
@@ -82,6 +83,7 @@ type canary struct {
 	expected  []*runpb.TrafficTarget // the split the canary last wrote
 	svc       *runpb.Service         // the service as last read or written
 	changed   bool                   // the canary wrote at least once
+	writing   bool                   // a write of a step is under way or failed: k.svc may be stale
 	interval  time.Duration
 	startedAt time.Time
 }
@@ -89,8 +91,10 @@ type canary struct {
 // Canary moves traffic to a revision in steps. At each step the revision's percent is set (the
 // other serving targets scaled in proportion) and baked: the gate is checked every interval and
 // at the end. A failing gate, or a cancelled context, puts back the split from before the canary
-// (the Result says RolledBack) and returns an error naming the failed checks. A concurrent change
-// of the traffic stops the canary without touching the traffic.
+// (the Result says RolledBack) and returns an error naming the failed checks; after a cancel the
+// rollback is written within the cancel budget (see WithCancelBudget), and its error says when
+// Cloud Run had not finished applying it. A concurrent change of the traffic stops the canary
+// without touching the traffic.
 func (c *Client) Canary(ctx context.Context, req CanaryRequest) (*Result, error) {
 	if err := req.Validate(c.metrics != nil); err != nil {
 		return nil, err
@@ -110,11 +114,18 @@ func (c *Client) Canary(ctx context.Context, req CanaryRequest) (*Result, error)
 		if errors.As(err, &refused) || errors.As(err, &conflict) {
 			return k.result(res), err // someone else is changing the traffic: leave it to them
 		}
-		if rerr := k.rollback(ctx); rerr != nil {
-			return k.result(res), errors.Join(err, fmt.Errorf("the rollback failed too, the traffic is as the canary left it: %w", rerr))
+		rerr := k.rollback(ctx)
+		var pending *PendingError
+		switch {
+		case rerr == nil:
+			res.RolledBack = true
+			return k.result(res), fmt.Errorf("%w; the traffic is back to %s", err, describe(k.before))
+		case errors.As(rerr, &pending):
+			res.RolledBack = true
+			return k.result(res), fmt.Errorf("%w; the rollback to %s was written but not confirmed: Cloud Run was still applying it when the wait stopped; check the traffic of service %s", err, describe(k.before), k.ref.Service)
+		default:
+			return k.result(res), errors.Join(err, fmt.Errorf("the rollback failed too, the traffic may be as the canary left it (the split before the canary is recorded on the service: run mode rollback to restore it): %w", rerr))
 		}
-		res.RolledBack = true
-		return k.result(res), fmt.Errorf("%w; the traffic is back to %s", err, describe(k.before))
 	}
 	c.log.Infof("canary of %s passed: %s", k.revision, describe(k.svc.GetTraffic()))
 	return k.result(res), nil
@@ -252,10 +263,12 @@ func (k *canary) shift(ctx context.Context, i int, percent int32) error {
 		assign := []traffic.Assignment{{Kind: traffic.ByRevision, Name: k.revision, Percent: percent}}
 		return c.planTraffic(svc, assign, []string{k.revision}, change, k.record)
 	}
+	k.writing = true
 	_, after, err := c.write(ctx, k.ref, k.svc, plan)
 	if err != nil {
 		return err
 	}
+	k.writing = false
 	if after != k.svc {
 		k.changed = true
 	}
@@ -264,45 +277,132 @@ func (k *canary) shift(ctx context.Context, i int, percent int32) error {
 	return nil
 }
 
-// rollback puts back the split from before the canary, keeping the tags. It runs even when ctx
-// is cancelled (the job was cancelled), within two minutes. It also runs when a write failed, as
-// the write may have been applied.
+// rollbackTimeout bounds a rollback after a failed gate.
+const rollbackTimeout = 2 * time.Minute
+
+// rollback puts back the split from before the canary, keeping the tags. It also runs when a
+// write failed, as the write may have been applied.
+//
+// It runs even when ctx is cancelled (the job was cancelled), but then within the cancel budget:
+// the runner kills a cancelled job about 10 seconds after it signals it. It then writes first,
+// from the service as last seen (a stale etag costs a read and a new plan), and waits for Cloud
+// Run to apply the change only for the rest of the budget; a change written but not seen applied
+// is reported as a *PendingError. A rollback after a failed gate has two minutes, cut to the
+// budget if the job is cancelled meanwhile.
 func (k *canary) rollback(ctx context.Context) error {
 	c := k.c
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	cancelled := ctx.Err() != nil
+	rctx, cancel := k.rollbackContext(ctx)
 	defer cancel()
+	start := c.now()
 	end := c.log.Group(fmt.Sprintf("Roll back %s to %s", k.ref.Service, describe(k.before)))
 	defer end()
-	svc, err := c.getService(ctx, k.ref)
-	if err != nil {
-		return err
+	svc := k.svc
+	if cancelled {
+		c.log.Warnf("the job was cancelled: putting the traffic of %s back to %s, within %s before the runner kills the job", k.ref.Service, describe(k.before), c.cancelBudget)
 	}
+	if !cancelled || k.writing {
+		// Read what Cloud Run has: after a failed gate there is time to, and a write of the
+		// canary that did not complete may have been applied.
+		var err error
+		if svc, err = c.getService(rctx, k.ref); err != nil {
+			k.reportRollback(cancelled, start, nil, err)
+			return err
+		}
+	}
+	var planned *runpb.Service
 	plan := func(svc *runpb.Service, reread bool) (*runpb.Service, error) {
+		planned = nil
 		latest := shortName(svc.GetLatestReadyRevision())
 		if traffic.Percent(svc.GetTraffic(), k.revision, latest) <= traffic.Percent(k.before, k.revision, latest) {
 			c.log.Infof("revision %s has no more traffic than before the canary: nothing to roll back", k.revision)
 			return nil, nil
 		}
 		if !traffic.Equal(svc.GetTraffic(), k.expected) {
-			c.log.Warnf("the traffic of %s changed during the canary (now %s); restoring the split from before the canary anyway, since revision %s failed its gate",
+			c.log.Warnf("the traffic of %s changed during the canary (now %s); restoring the split from before the canary anyway, since the canary of revision %s did not pass",
 				k.ref.Service, describe(svc.GetTraffic()), k.revision)
 		}
 		restored, err := traffic.Restore(svc.GetTraffic(), k.before)
 		if err != nil {
 			return nil, err
 		}
-		return c.withTraffic(svc, restored, "rollback of canary "+k.revision, k.record), nil
+		planned = c.withTraffic(svc, restored, "rollback of canary "+k.revision, k.record)
+		return planned, nil
 	}
-	before, after, err := c.write(ctx, k.ref, svc, plan)
+	before, after, err := c.write(rctx, k.ref, svc, plan)
+	var pending *PendingError
+	if errors.As(err, &pending) && planned != nil {
+		// Cloud Run accepted the split: report it as written, its status as unknown.
+		k.svc = cloneService(planned)
+		k.svc.TrafficStatuses = nil
+		k.changed = true
+	}
+	k.reportRollback(cancelled, start, planned, err)
 	if err != nil {
 		return err
 	}
 	k.svc = after
 	if after != before {
 		k.changed = true
-		c.log.Infof("traffic of %s rolled back: %s", k.ref.Service, describe(after.GetTraffic()))
 	}
 	return nil
+}
+
+// rollbackContext returns the context of a rollback: not cancelled with ctx, bounded by the
+// cancel budget from when ctx is (or was) cancelled, and by rollbackTimeout.
+func (k *canary) rollbackContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	budget := k.c.cancelBudget
+	if ctx.Err() != nil {
+		return context.WithTimeout(context.WithoutCancel(ctx), budget)
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	var timer *time.Timer
+	var mu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		k.c.log.Warnf("the job was cancelled during the rollback: finishing it within %s", budget)
+		timer = time.AfterFunc(budget, cancel)
+	})
+	return rctx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
+// reportRollback logs what a rollback did, and what it could not confirm. planned is the change
+// written (or tried), nil when none was.
+func (k *canary) reportRollback(cancelled bool, start time.Time, planned *runpb.Service, err error) {
+	c := k.c
+	took := c.now().Sub(start).Round(time.Millisecond)
+	var pending *PendingError
+	switch {
+	case err == nil && planned != nil:
+		c.log.Infof("traffic of %s rolled back in %s: %s", k.ref.Service, took, describe(k.svc.GetTraffic()))
+	case err == nil:
+		// Nothing to roll back: plan said so.
+	case errors.As(err, &pending):
+		op := ""
+		if pending.Operation != "" {
+			op = " (operation " + pending.Operation + ")"
+		}
+		c.log.Warnf("the rollback of %s was written: Cloud Run accepted the split %s, but was still applying it%s when the wait stopped after %s; it is not confirmed: check the traffic of the service",
+			k.ref.Service, describe(planned.GetTraffic()), op, took)
+	case planned != nil:
+		c.log.Warnf("the rollback of %s could not be confirmed after %s (%v): the traffic may still be as the canary left it; the split before the canary (%s) is recorded on the service: run mode rollback to restore it",
+			k.ref.Service, took, err, describe(k.before))
+	default:
+		c.log.Warnf("the rollback of %s failed after %s before anything was written (%v): the traffic may still be as the canary left it; the split before the canary (%s) is recorded on the service: run mode rollback to restore it",
+			k.ref.Service, took, err, describe(k.before))
+	}
+	if cancelled && err != nil && !errors.As(err, &pending) {
+		c.log.Warnf("the job was cancelled: nothing more can be done within the %s before the runner kills it", c.cancelBudget)
+	}
 }
 
 func (k *canary) result(res *Result) *Result {

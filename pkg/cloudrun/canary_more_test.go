@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,5 +123,85 @@ func TestCanaryBadInputs(t *testing.T) {
 	}
 	if got, want := e.split(t), e.first+"=100"; got != want {
 		t.Errorf("traffic = %s after refused canaries, want %s", got, want)
+	}
+}
+
+func TestCanaryCancelledWithinBudget(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.deploy(t, "img:2", "sha-2", "sha-2")
+	healthy(e)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req := canaryRequest(t, 10, 100)
+	req.Bake = []time.Duration{time.Hour}
+	// The job is cancelled during the first bake, when Cloud Run has become slow: the rollback's
+	// operation does not complete before the runner would kill the job.
+	var cancelled atomic.Pointer[time.Time]
+	e.run.SetHandler("img:2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cancelled.Load() == nil {
+			e.run.SetRoutingDelay(time.Hour)
+			e.run.ResetCalls()
+			now := time.Now()
+			cancelled.Store(&now)
+			cancel()
+		}
+	}))
+	res, err := e.client.Canary(ctx, req)
+	took := time.Since(*cancelled.Load())
+	if took > cloudrun.DefaultCancelBudget+time.Second {
+		t.Errorf("the cancelled canary returned %s after the cancel, want within the budget of %s", took, cloudrun.DefaultCancelBudget)
+	}
+	wantErr(t, err, "canary of web-sha-2 cancelled at step 1 (10%)", "the rollback to "+e.first+" 100% was written but not confirmed")
+	if got, want := e.split(t), e.first+"=100"; got != want {
+		t.Errorf("traffic = %s, want %s", got, want)
+	}
+	if !res.RolledBack || formatEntries(res.Traffic) != e.first+"=100" {
+		t.Errorf("result rolled back %v, traffic %s", res.RolledBack, formatEntries(res.Traffic))
+	}
+	// The rollback was written at once, without reading the service first.
+	if log := e.run.CallLog(); len(log) == 0 || log[0] != "UpdateService" {
+		t.Errorf("calls after the cancel = %v, want the rollback's UpdateService first", log)
+	}
+	for _, want := range []string{
+		"the job was cancelled: putting the traffic of web back to " + e.first + " 100%, within 6s",
+		"the rollback of web was written: Cloud Run accepted the split " + e.first + " 100%, but was still applying it (operation projects/twittix-prod/locations/europe-west1/operations/",
+		"it is not confirmed: check the traffic of the service",
+	} {
+		if !strings.Contains(e.log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, e.log)
+		}
+	}
+}
+
+func TestCanaryCancelledDuringRollback(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudrun.WithCancelBudget(300*time.Millisecond))
+	e.deploy(t, "img:2", "sha-2", "sha-2")
+	healthy(e)
+	e.run.SetHandler("img:2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "broken", http.StatusInternalServerError)
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The gate fails; the rollback's operation is slow, and the job is cancelled while it waits.
+	var writes atomic.Int32
+	e.run.Before("UpdateService", func() {
+		if writes.Add(1) == 2 {
+			e.run.SetRoutingDelay(time.Hour)
+			time.AfterFunc(50*time.Millisecond, cancel)
+		}
+	})
+	start := time.Now()
+	res, err := e.client.Canary(ctx, canaryRequest(t, 10, 100))
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the canary returned after %s: the rollback did not keep to the cancel budget", took)
+	}
+	wantErr(t, err, "failed its gate at step 1 (10%)", "was written but not confirmed")
+	if got, want := e.split(t), e.first+"=100"; got != want || !res.RolledBack {
+		t.Errorf("traffic = %s, rolled back %v, want %s", got, res.RolledBack, want)
+	}
+	if !strings.Contains(e.log.String(), "the job was cancelled during the rollback: finishing it within 300ms") {
+		t.Errorf("log lacks the cancel:\n%s", e.log)
 	}
 }

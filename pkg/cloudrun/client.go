@@ -70,6 +70,7 @@ type Client struct {
 	poll         time.Duration
 	readyTimeout time.Duration
 	attempts     int
+	cancelBudget time.Duration
 	note         string
 	now          func() time.Time
 }
@@ -99,6 +100,21 @@ func WithReadyTimeout(d time.Duration) Option { return func(c *Client) { c.ready
 // (default 3).
 func WithAttempts(n int) Option { return func(c *Client) { c.attempts = max(n, 1) } }
 
+// DefaultCancelBudget is how long a cancelled canary has to put the traffic back. A cancelled
+// GitHub Actions job gets SIGINT, SIGTERM 7.5 seconds later and SIGKILL 2.5 seconds after that:
+// the rollback must be written in the first seconds, leaving time to report.
+const DefaultCancelBudget = 6 * time.Second
+
+// WithCancelBudget sets how long a cancelled canary has to put the traffic back (default
+// DefaultCancelBudget).
+func WithCancelBudget(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.cancelBudget = d
+		}
+	}
+}
+
 // WithNote sets who or what makes the changes (e.g. the URL of the workflow run), recorded in
 // AnnotationChange.
 func WithNote(note string) Option { return func(c *Client) { c.note = note } }
@@ -112,6 +128,7 @@ func New(api API, opts ...Option) *Client {
 		poll:         2 * time.Second,
 		readyTimeout: 10 * time.Minute,
 		attempts:     3,
+		cancelBudget: DefaultCancelBudget,
 		now:          time.Now,
 	}
 	for _, o := range opts {
@@ -231,8 +248,8 @@ func (c *Client) settled(ctx context.Context, ref ServiceRef, svc *runpb.Service
 		}
 		next, err := c.getService(ctx, ref)
 		if err != nil {
-			if ctx.Err() != nil {
-				return svc, &PendingError{Err: ctx.Err()}
+			if stopped(ctx, err) {
+				return svc, &PendingError{Err: err}
 			}
 			return svc, err
 		}
