@@ -122,7 +122,7 @@ func TestCanaryPasses(t *testing.T) {
 func TestBadInputs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	r := e.action(t, map[string]string{"mode": "deploy", "service": "Web", "region": "europe-west99",
+	r := e.action(t, map[string]string{"mode": "deploy", "service": "Web", "region": "europe-west",
 		"percent": "120", "steps": "50,10", "bake_time": "1m,2m,3m", "to": "a=10,b=20",
 		"env_vars": "BAD NAME=hunter2", "max_5xx_percent": "x"})
 	if r.code != 2 {
