@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -217,20 +218,45 @@ func (c *cloudBuild) GetBuild(ctx context.Context, req *cloudbuildpb.GetBuildReq
 	return st.snapshot(), nil
 }
 
+// ListBuilds lists the builds of a project in a location (global when only project_id is set),
+// newest first, filtered (see buildFilter) and paged.
 func (c *cloudBuild) ListBuilds(ctx context.Context, req *cloudbuildpb.ListBuildsRequest) (*cloudbuildpb.ListBuildsResponse, error) {
-	project, _, err := parseParent(req.GetParent(), req.GetProjectId())
+	project, location, err := parseParent(req.GetParent(), req.GetProjectId())
 	if err != nil {
 		return nil, err
+	}
+	if _, err := c.s.checkAccess(project, location, "cloudbuild.builds.list"); err != nil {
+		return nil, err
+	}
+	filter, err := parseFilter(req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	offset := 0
+	if tok := req.GetPageToken(); tok != "" {
+		if offset, err = strconv.Atoi(tok); err != nil || offset < 0 {
+			return nil, invalid("invalid page token %q", tok)
+		}
 	}
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	resp := &cloudbuildpb.ListBuildsResponse{}
+	var matched []*cloudbuildpb.Build
 	for i := len(s.order) - 1; i >= 0; i-- { // newest first
-		if st := s.builds[s.order[i]]; st.b.ProjectId == project {
-			resp.Builds = append(resp.Builds, st.snapshot())
+		if st := s.builds[s.order[i]]; st.b.ProjectId == project && st.location == location && filter.match(st.b) {
+			matched = append(matched, st.snapshot())
 		}
 	}
+	resp := &cloudbuildpb.ListBuildsResponse{}
+	if offset >= len(matched) {
+		return resp, nil
+	}
+	end := len(matched)
+	if size := int(req.GetPageSize()); size > 0 && offset+size < end {
+		end = offset + size
+		resp.NextPageToken = strconv.Itoa(end)
+	}
+	resp.Builds = matched[offset:end]
 	return resp, nil
 }
 

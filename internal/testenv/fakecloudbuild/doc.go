@@ -3,8 +3,9 @@
 // cloud.google.com/go/storage) with option.WithEndpoint, no authentication and a plaintext
 // connection.
 //
-// Server implements google.devtools.cloudbuild.v1.CloudBuild (CreateBuild, GetBuild, ListBuilds,
-// CancelBuild) and google.longrunning.Operations from the official protos. It validates builds as
+// Server implements google.devtools.cloudbuild.v1.CloudBuild (CreateBuild, GetBuild, ListBuilds
+// with the tags/status/build_id/trigger_id terms of the service's filter language, CancelBuild)
+// and google.longrunning.Operations from the official protos. It validates builds as
 // the service does (steps, timeouts, substitutions with the service's own messages, image names,
 // service account and worker pool rules), then runs them: QUEUED, WORKING, then SUCCESS, FAILURE,
 // TIMEOUT, CANCELLED, EXPIRED or INTERNAL_ERROR. A run reads the uploaded source archive from the
@@ -15,5 +16,7 @@
 //
 // GCS wraps an in-process fake-gcs-server (v1.56.1) with what it lacks: buckets belong to
 // projects, and HTTP faults can be injected. Server.Fail injects gRPC faults (UNAVAILABLE,
-// PERMISSION_DENIED with details, ...) and FailNextBuild an INTERNAL_ERROR-like outcome.
+// PERMISSION_DENIED with details, ...), FailAfter a fault after the call took effect (an answer
+// lost on the way back), Hang and HangAfter calls that never answer, and FailNextBuild an
+// INTERNAL_ERROR-like outcome.
 package fakecloudbuild

@@ -14,6 +14,7 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	"github.com/twittix/infra/pkg/gcp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
@@ -64,7 +65,8 @@ type Server struct {
 
 type rpcFault struct {
 	method string
-	st     *status.Status
+	st     *status.Status // nil: no answer until the caller gives up
+	after  bool           // the call is applied before the fault answers
 	left   int
 }
 
@@ -159,9 +161,32 @@ func (s *Server) ProjectNumber(project string) int64 {
 // Fail makes the next times calls of method (the short name: "CreateBuild", "GetBuild",
 // "CancelBuild", "GetOperation", ...) fail with st.
 func (s *Server) Fail(method string, st *status.Status, times int) {
+	s.addFault(rpcFault{method: method, st: st, left: times})
+}
+
+// FailAfter makes the next times calls of method take effect, then answer st instead of their
+// result: an answer lost on the way back (CreateBuild creates the build, the caller sees
+// UNAVAILABLE).
+func (s *Server) FailAfter(method string, st *status.Status, times int) {
+	s.addFault(rpcFault{method: method, st: st, after: true, left: times})
+}
+
+// Hang makes the next times calls of method wait, without taking effect, until the caller gives
+// up (its context ends) or the server closes.
+func (s *Server) Hang(method string, times int) {
+	s.addFault(rpcFault{method: method, left: times})
+}
+
+// HangAfter makes the next times calls of method take effect, then wait without answering until
+// the caller gives up: a CreateBuild in flight when the job is cancelled.
+func (s *Server) HangAfter(method string, times int) {
+	s.addFault(rpcFault{method: method, after: true, left: times})
+}
+
+func (s *Server) addFault(f rpcFault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, rpcFault{method: method, st: st, left: times})
+	s.faults = append(s.faults, f)
 }
 
 // FailNextBuild makes the next build created end with st (INTERNAL_ERROR, ...) and detail once it
@@ -183,16 +208,34 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 	method := path.Base(info.FullMethod)
 	s.mu.Lock()
 	s.calls[method]++
+	var fault *rpcFault
 	for i := range s.faults {
-		f := &s.faults[i]
-		if f.left > 0 && f.method == method {
+		if f := &s.faults[i]; f.left > 0 && f.method == method {
 			f.left--
-			s.mu.Unlock()
-			return nil, f.st.Err()
+			fault = &rpcFault{st: f.st, after: f.after}
+			break
 		}
 	}
 	s.mu.Unlock()
-	return handler(ctx, req)
+	if fault == nil {
+		return handler(ctx, req)
+	}
+	if fault.after {
+		// The call takes effect whatever happens to its answer.
+		resp, err := handler(context.WithoutCancel(ctx), req)
+		if err != nil {
+			return resp, err
+		}
+	}
+	if fault.st != nil {
+		return nil, fault.st.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return nil, status.FromContextError(ctx.Err()).Err()
+	case <-s.done:
+		return nil, status.Error(codes.Unavailable, "server closed")
+	}
 }
 
 // Builds returns copies of the builds created, oldest first.

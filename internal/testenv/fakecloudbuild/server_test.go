@@ -3,6 +3,7 @@ package fakecloudbuild
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,8 +14,10 @@ import (
 	cloudbuild "cloud.google.com/go/cloudbuild/apiv1/v2"
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"cloud.google.com/go/storage"
+	"github.com/google/go-cmp/cmp"
 	"github.com/twittix/infra/pkg/cloudbuild/source"
 	"github.com/twittix/infra/pkg/gcp"
+	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -257,6 +260,95 @@ func TestInjectedFaults(t *testing.T) {
 	b, err := s.WaitDone(md.GetBuild().GetId(), 10*time.Second)
 	if err != nil || b.Status != cloudbuildpb.Build_INTERNAL_ERROR || b.StatusDetail != "worker lost" {
 		t.Fatalf("build = %v %q, %v; want INTERNAL_ERROR", b.GetStatus(), b.GetStatusDetail(), err)
+	}
+}
+
+// TestAnswersLostAfterTheCall checks FailAfter and HangAfter apply the call before the caller
+// sees the fault, and Hang does not.
+func TestAnswersLostAfterTheCall(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Options{})
+	cb, _ := clients(t, s)
+	req := &cloudbuildpb.CreateBuildRequest{ProjectId: project, Build: &cloudbuildpb.Build{Steps: []*cloudbuildpb.BuildStep{{Name: "ubuntu"}}}}
+
+	s.FailAfter("CreateBuild", status.New(codes.Unavailable, "answer lost"), 1)
+	if _, err := cb.CreateBuild(context.Background(), req); status.Code(err) != codes.Unavailable {
+		t.Fatalf("CreateBuild = %v, want UNAVAILABLE", err)
+	}
+	if got := len(s.Builds()); got != 1 {
+		t.Fatalf("%d builds after a lost answer, want 1: the call took effect", got)
+	}
+
+	for _, tc := range []struct {
+		hang   func(string, int)
+		builds int
+	}{{hang: s.Hang, builds: 1}, {hang: s.HangAfter, builds: 2}} {
+		tc.hang("CreateBuild", 1)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		_, err := cb.CreateBuild(ctx, req)
+		cancel()
+		if status.Code(err) != codes.DeadlineExceeded {
+			t.Fatalf("CreateBuild = %v, want the caller's deadline", err)
+		}
+		if got := len(s.Builds()); got != tc.builds {
+			t.Errorf("%d builds, want %d", got, tc.builds)
+		}
+	}
+}
+
+func TestListBuildsFilter(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Options{})
+	cb, _ := clients(t, s)
+	ctx := context.Background()
+	create := func(location string, tags ...string) string {
+		t.Helper()
+		op, err := cb.CreateBuild(ctx, &cloudbuildpb.CreateBuildRequest{Parent: "projects/" + project + "/locations/" + location,
+			Build: &cloudbuildpb.Build{Steps: []*cloudbuildpb.BuildStep{{Name: "ubuntu"}}, Tags: tags}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		md, _ := op.Metadata()
+		return md.GetBuild().GetId()
+	}
+	a := create("europe-west1", "api", "gha-1-1-aaaa")
+	b := create("europe-west1", "api", "gha-1-1-bbbb")
+	c := create("us-central1", "gha-1-1-aaaa")
+	list := func(location, filter string) ([]string, error) {
+		it := cb.ListBuilds(ctx, &cloudbuildpb.ListBuildsRequest{Parent: "projects/" + project + "/locations/" + location, Filter: filter, PageSize: 1})
+		var ids []string
+		for {
+			b, err := it.Next()
+			if errors.Is(err, iterator.Done) {
+				return ids, nil
+			}
+			if err != nil {
+				return ids, err
+			}
+			ids = append(ids, b.Id)
+		}
+	}
+	for _, tc := range []struct {
+		location, filter string
+		want             []string
+	}{
+		{location: "europe-west1", filter: `tags="gha-1-1-aaaa"`, want: []string{a}},
+		{location: "us-central1", filter: `tags="gha-1-1-aaaa"`, want: []string{c}},
+		{location: "europe-west1", filter: `tags=api`, want: []string{b, a}}, // newest first, paged
+		{location: "europe-west1", filter: `tags="api" AND build_id!="` + b + `"`, want: []string{a}},
+		{location: "europe-west1", filter: "", want: []string{b, a}},
+		{location: "europe-west1", filter: `tags="nothing"`, want: nil},
+	} {
+		got, err := list(tc.location, tc.filter)
+		if err != nil {
+			t.Fatalf("ListBuilds(%s, %s): %v", tc.location, tc.filter, err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("ListBuilds(%s, %s) (-want +got):\n%s", tc.location, tc.filter, diff)
+		}
+	}
+	if _, err := list("europe-west1", `color="red"`); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("ListBuilds(unknown field) = %v, want INVALID_ARGUMENT", err)
 	}
 }
 
