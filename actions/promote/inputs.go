@@ -61,6 +61,9 @@ const (
 	modeRollback = "rollback"
 )
 
+// defaultPercent is the default of the percent input, which a traffic spec in to overrides.
+const defaultPercent = 100
+
 func (o *options) metricGate() bool { return o.max5xxPercent != "" || o.maxP99 > 0 }
 
 // declare declares the inputs and outputs on in, bound to o, with the checks that span inputs.
@@ -89,7 +92,7 @@ func declare(in *action.Inputs, o *options) {
 	in.List(&o.labels, action.Input{Name: "labels", Usage: "Labels of the service and the new revision, KEY=VALUE separated by commas or lines"})
 
 	in.String(&o.to, action.Input{Name: "to", Usage: "The revision, tag or LATEST to shift, promote or roll back to; for shift also a spec A=10,B=90"})
-	in.Int(&o.percent, action.Input{Name: "percent", Default: "100", Min: 0, Max: 100, Usage: "The percent of traffic of the target of to (mode shift)"})
+	in.Int(&o.percent, action.Input{Name: "percent", Default: strconv.Itoa(defaultPercent), Min: 0, Max: 100, Usage: "The percent of traffic of the target of to (mode shift)"})
 
 	in.List(&o.steps, action.Input{Name: "steps", Default: "10,50,100", Usage: "The increasing percents of a canary"})
 	in.List(&o.bakeTimes, action.Input{Name: "bake_time", Default: "5m", Usage: "How long each canary step runs under the gate: one duration, or one per step"})
@@ -147,6 +150,9 @@ func (o *options) check(in *action.Inputs) error {
 	if o.labelMap, err = parseLabels(o.labels); err != nil {
 		bad("labels", "%v", err)
 	}
+	if o.to == "" && (o.mode == modeShift || o.mode == modeCanary) {
+		bad("to", "is required when mode is %s: a revision name, a tag (e.g. sha-1a2b3c4) or LATEST", o.mode)
+	}
 	if o.to != "" {
 		switch {
 		case strings.Contains(o.to, "=") && o.mode != modeShift:
@@ -155,8 +161,10 @@ func (o *options) check(in *action.Inputs) error {
 			if _, err := traffic.ParseSpec(o.to); err != nil {
 				bad("to", "%v", err)
 			}
-			if in.IsSet("percent") {
-				bad("percent", "is mutually exclusive with a traffic spec in to (%s); give the percents in to, or a single name in to", o.to)
+			// The runner passes the default of percent as if it were given, and so does a form
+			// with the same default: only another value conflicts with the spec.
+			if in.IsSet("percent") && o.percent != defaultPercent {
+				bad("percent", "is mutually exclusive with a traffic spec in to (%s); give the percents in to and leave percent at its default %d, or name a single revision in to", o.to, defaultPercent)
 			}
 		default:
 			if _, err := traffic.ParseTarget(o.to); err != nil {

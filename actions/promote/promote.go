@@ -49,8 +49,9 @@ func NewCommand(deps Options) action.Command {
 
 // execute connects to Google Cloud, runs the mode and reports the result.
 func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) error {
-	sha := rt.GitHub().SHA
-	if o.tag == "" && len(sha) >= 7 {
+	// The commit's tag names the revision deploy creates. It is no default for the other modes:
+	// run from a form in another repository, the commit is not the one deployed.
+	if sha := rt.GitHub().SHA; o.mode == modeDeploy && o.tag == "" && len(sha) >= 7 {
 		o.tag = "sha-" + strings.ToLower(sha[:7])
 	}
 	sess, err := gcp.Connect(ctx, gcp.Config{
@@ -202,20 +203,16 @@ func dispatch(ctx context.Context, c *cloudrun.Client, ref cloudrun.ServiceRef, 
 	return nil, &action.InputError{Input: "mode", Problem: fmt.Sprintf("%q is not a mode; use deploy, shift, canary or rollback", o.mode)}
 }
 
-// target returns the spec of a shift or canary: the to input (with percent when it is a single
-// name), or the tag of this commit.
+// target returns the spec of a shift or canary: the to input, with percent when it is a single
+// name in mode shift.
 func target(o *options) (string, error) {
-	to := o.to
-	if to == "" {
-		if o.tag == "" {
-			return "", &action.InputError{Input: "to", Problem: "is required outside GitHub Actions (where it defaults to the tag of the commit, sha-<short SHA>); name a revision, a tag or LATEST"}
-		}
-		to = "tag:" + o.tag
+	if o.to == "" { // refused by check; kept for callers that skip it
+		return "", &action.InputError{Input: "to", Problem: fmt.Sprintf("is required when mode is %s: a revision name, a tag (e.g. sha-1a2b3c4) or LATEST", o.mode)}
 	}
-	if o.mode == modeShift && !strings.Contains(to, "=") {
-		to = fmt.Sprintf("%s=%d", to, o.percent)
+	if o.mode == modeShift && !strings.Contains(o.to, "=") {
+		return fmt.Sprintf("%s=%d", o.to, o.percent), nil
 	}
-	return to, nil
+	return o.to, nil
 }
 
 // report writes the outputs and the step summary of a result.

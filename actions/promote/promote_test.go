@@ -9,7 +9,7 @@ import (
 )
 
 // TestDeployShiftRollback runs the action three times as a workflow would: deploy the commit's
-// image, shift a quarter of the traffic to it (to defaults to the commit's tag), roll back.
+// image, shift a quarter of the traffic to it (named by the tag deploy output), roll back.
 func TestDeployShiftRollback(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -40,7 +40,7 @@ func TestDeployShiftRollback(t *testing.T) {
 	contains(t, "deploy summary", r.summary, "## promote deploy: web", "Revision: `web-v2`", "| `"+e.first+"` |  | 100% | 100% |", "| `web-v2` | `sha-1a2b3c4` | 0% | 0% |")
 
 	// A workflow_dispatch form passes every input, the empty ones as "".
-	r = e.action(t, with("mode", "shift", "to", "", "percent", "25", "steps", "", "probe_path", "", "max_5xx_percent", ""))
+	r = e.action(t, with("mode", "shift", "to", r.outputs["tag"], "percent", "25", "steps", "", "probe_path", "", "max_5xx_percent", ""))
 	if r.code != 0 {
 		t.Fatalf("shift exited %d:\n%s", r.code, r.log)
 	}
@@ -51,7 +51,7 @@ func TestDeployShiftRollback(t *testing.T) {
 		t.Errorf("previous_traffic = %s, want %s", got, want)
 	}
 	contains(t, "shift summary", r.summary, "| `"+e.first+"` |  | 100% | 75% |", "| `web-v2` | `sha-1a2b3c4` | 0% | 25% |")
-	if got := e.run.Service(service).GetAnnotations()["twittix-infra/last-change"]; !strings.HasPrefix(got, "shift tag:sha-1a2b3c4=25 by https://github.com/twittix/web/actions/runs/4242 [") {
+	if got := e.run.Service(service).GetAnnotations()["twittix-infra/last-change"]; !strings.HasPrefix(got, "shift sha-1a2b3c4=25 by https://github.com/twittix/web/actions/runs/4242 [") {
 		t.Errorf("recorded change = %q", got)
 	}
 
@@ -67,6 +67,24 @@ func TestDeployShiftRollback(t *testing.T) {
 	}
 }
 
+// TestShiftSpecWithTheFormsPercent runs a shift as the promote form does: percent is always
+// passed, at its default 100 unless changed, and a spec in to wins over it.
+func TestShiftSpecWithTheFormsPercent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if r := e.action(t, map[string]string{"mode": "deploy", "service": "web", "region": region, "image": "img:2", "revision_suffix": "v2"}); r.code != 0 {
+		t.Fatalf("deploy exited %d:\n%s", r.code, r.log)
+	}
+	r := e.action(t, map[string]string{"mode": "shift", "service": "web", "region": region,
+		"to": e.first + "=90,sha-1a2b3c4=10", "percent": "100", "steps": "10,50,100", "bake_time": "5m"})
+	if r.code != 0 {
+		t.Fatalf("shift exited %d:\n%s", r.code, r.log)
+	}
+	if got, want := e.split(), e.first+"=90,web-v2=10"; got != want {
+		t.Errorf("traffic = %s, want %s", got, want)
+	}
+}
+
 func TestCanaryRolledBackByProbe(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -79,7 +97,7 @@ func TestCanaryRolledBackByProbe(t *testing.T) {
 			http.Error(w, "broken", http.StatusInternalServerError)
 		}
 	}))
-	r := e.action(t, map[string]string{"mode": "canary", "service": "web", "region": region,
+	r := e.action(t, map[string]string{"mode": "canary", "service": "web", "region": region, "to": "sha-1a2b3c4",
 		"steps": "20,100", "bake_time": "50ms", "gate_interval": "10ms", "probe_path": "/healthz", "max_5xx_percent": "1"})
 	if r.code != 1 {
 		t.Fatalf("canary exited %d, want 1:\n%s", r.code, r.log)
@@ -147,6 +165,16 @@ func TestBadInputs(t *testing.T) {
 
 	r = e.action(t, map[string]string{"mode": "shift", "service": "web", "region": region, "to": "a=10", "percent": "20"})
 	contains(t, "log", r.log, "input percent: is mutually exclusive with a traffic spec in to (a=10)")
+
+	// Without to, shift and canary have nothing to act on: the commit's tag is no default, as the
+	// commit (here, of the form's repository) need not be the one deployed.
+	for _, mode := range []string{"shift", "canary"} {
+		r = e.action(t, map[string]string{"mode": mode, "service": "web", "region": region, "to": "", "percent": "100"})
+		if r.code != 2 {
+			t.Fatalf("%s without to: exit code %d, want 2:\n%s", mode, r.code, r.log)
+		}
+		contains(t, "log", r.log, "input to: is required when mode is "+mode+": a revision name, a tag (e.g. sha-1a2b3c4) or LATEST")
+	}
 
 	r = e.action(t, map[string]string{"mode": "shift", "service": "web", "region": region, "to": "tag:nope"})
 	if r.code != 1 {
