@@ -1,14 +1,11 @@
 package sshconn
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -153,19 +150,6 @@ func (v *verifier) callback(log logging.Logger) ssh.HostKeyCallback {
 	}
 }
 
-// probeKey is a key no server has, used to ask known_hosts which keys it holds for a host.
-var probeKey = sync.OnceValue(func() ssh.PublicKey {
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		panic(err)
-	}
-	key, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		panic(err)
-	}
-	return key
-})
-
 // algorithms returns the host key algorithms to negotiate with addr: those of the keys known_hosts
 // holds for it, so that a server with several host keys presents one we can verify. It returns
 // nil (x/crypto/ssh's defaults) when fingerprints or certificate authorities are configured, or
@@ -174,12 +158,12 @@ func (v *verifier) algorithms(addr string) []string {
 	if v.insecure || v.known == nil || v.known.hasCA || len(v.pins) > 0 {
 		return nil
 	}
-	var keyErr *knownhosts.KeyError
-	if err := v.known.check(addr, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 22}, probeKey()); !errors.As(err, &keyErr) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
 		return nil
 	}
 	var algos []string
-	for _, w := range keyErr.Want {
+	for _, w := range v.known.keysFor(host, port) {
 		for _, a := range algorithmsForKeyType(w.Key.Type()) {
 			if !slices.Contains(algos, a) {
 				algos = append(algos, a)

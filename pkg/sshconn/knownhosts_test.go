@@ -1,9 +1,13 @@
 package sshconn
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -238,6 +242,159 @@ func TestParseFingerprints(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("fingerprints (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestKnownHostsNeedNoTemporaryDirectory verifies a real server through known_hosts while no
+// temporary file can be created, as in the action's image (FROM scratch, no /tmp). It is not
+// parallel: it sets TMPDIR.
+func TestKnownHostsNeedNoTemporaryDirectory(t *testing.T) {
+	k := sshd.NewKey(t, sshd.Ed25519)
+	s := sshd.Start(t, sshd.Options{AuthorizedKeys: []ssh.PublicKey{k.Public}}) // sshd needs a temporary directory
+	other := sshd.NewKey(t, sshd.Ed25519)
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "does-not-exist"))
+	if f, err := os.CreateTemp("", "probe-"); err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		t.Fatalf("a temporary file could still be created (%s): this test would prove nothing", f.Name())
+	}
+	host := knownhosts.Normalize(s.Addr())
+	tests := []struct {
+		name, known string
+		want        string // "" connects, else "mismatch"
+	}{
+		{"plain", s.KnownHostsLine(), ""},
+		{"hashed", knownhosts.Line([]string{knownhosts.HashHostname(host)}, s.HostKey), ""},
+		{"wildcard among others", "other.example.com " + strings.TrimSpace(other.AuthorizedKey()) + "\n[127.0.0.?]:" + strconv.Itoa(s.Port) + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(s.HostKey))), ""},
+		{"mismatch", knownhosts.Line([]string{host}, other.Public), "mismatch"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ParseKnownHosts(tc.known); err != nil {
+				t.Fatalf("ParseKnownHosts: %v", err)
+			}
+			cfg := config(s, k.OpenSSH(t))
+			cfg.KnownHosts = tc.known
+			log := newLog()
+			c, err := Dial(context.Background(), cfg, log)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Dial: %v", err)
+				}
+				c.Close()
+				if want := "host key of " + host + " verified by known_hosts: ssh-ed25519 " + s.Fingerprint(); !strings.Contains(log.String(), want) {
+					t.Errorf("log lacks %q:\n%s", want, log)
+				}
+				return
+			}
+			var hk *HostKeyError
+			if !errors.As(err, &hk) || !hk.Mismatch() {
+				t.Errorf("Dial: %v, want a host key mismatch", err)
+			}
+		})
+	}
+}
+
+// TestKnownHostsMatchLikeXCrypto compares the in-memory matcher with x/crypto/ssh/knownhosts (fed
+// through a file, which tests may write) on every pair of a known_hosts file and an address below.
+// The matcher deliberately differs on what is not exercised here: it ignores case in host names
+// and never takes a @cert-authority key for a plain host key.
+func TestKnownHostsMatchLikeXCrypto(t *testing.T) {
+	t.Parallel()
+	a, b := sshd.NewKey(t, sshd.Ed25519), sshd.NewKey(t, sshd.ECDSA)
+	pub := func(k sshd.Key) string { return strings.TrimSpace(k.AuthorizedKey()) }
+	files := []string{
+		"example.com " + pub(a),
+		"example.com:2222 " + pub(a), // no brackets: x/crypto still reads a port
+		"[example.com]:2222 " + pub(a) + "\nexample.com " + pub(b),
+		"*.example.com,!bad.example.com " + pub(a),
+		"!bad.example.com,*.example.com " + pub(a),
+		"ex?mple.com,10.0.0.* " + pub(b),
+		"[10.0.*.1]:* " + pub(a), // a wildcard port is not a pattern: x/crypto compares it as text
+		"* " + pub(a) + "\n[*]:2222 " + pub(b),
+		"::1,[::1]:2222 " + pub(a),
+		"[2001:db8::1]:22 " + pub(a),
+		knownhosts.HashHostname("example.com") + " " + pub(a) + "\n" + knownhosts.HashHostname("[example.com]:2222") + " " + pub(b),
+		knownhosts.HashHostname("::1") + " " + pub(a) + "\n" + knownhosts.HashHostname("[::1]:2222") + " " + pub(b),
+		"@revoked * " + pub(b) + "\nexample.com " + pub(a) + "\nexample.com " + pub(b),
+		"a.example.com,example.com " + pub(a) + "\nexample.com " + pub(b),
+	}
+	addrs := []string{"example.com:22", "example.com:2222", "bad.example.com:22", "www.example.com:22", "exomple.com:22",
+		"10.0.0.7:22", "10.0.3.1:22", "10.0.3.1:2222", "[::1]:22", "[::1]:2222", "[2001:db8::1]:22", "other.org:22"}
+	remote := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 22}
+	for i, content := range files {
+		path := filepath.Join(t.TempDir(), "known_hosts")
+		if err := os.WriteFile(path, []byte(content+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ref, err := knownhosts.New(path)
+		if err != nil {
+			t.Fatalf("file %d: x/crypto: %v", i, err)
+		}
+		ours, err := ParseKnownHosts(content)
+		if err != nil {
+			t.Fatalf("file %d: %v", i, err)
+		}
+		for _, addr := range addrs {
+			for _, key := range []sshd.Key{a, b} {
+				got, want := describeCheck(ours.check(addr, remote, key.Public)), describeCheck(ref(addr, remote, key.Public))
+				if got != want {
+					t.Errorf("file %d %q, %s, %s key: got %s, x/crypto says %s", i, content, addr, key.Type, got, want)
+				}
+			}
+		}
+	}
+}
+
+// describeCheck reduces a host key callback's answer to what callers look at.
+func describeCheck(err error) string {
+	var keyErr *knownhosts.KeyError
+	var revoked *knownhosts.RevokedError
+	switch {
+	case err == nil:
+		return "accepted"
+	case errors.As(err, &revoked):
+		return "revoked (line " + strconv.Itoa(revoked.Revoked.Line) + ")"
+	case errors.As(err, &keyErr):
+		var lines []string
+		for _, w := range keyErr.Want {
+			lines = append(lines, strconv.Itoa(w.Line)+":"+w.Key.Type())
+		}
+		return "refused, want [" + strings.Join(lines, " ") + "]"
+	}
+	return "error " + err.Error()
+}
+
+// TestKnownHostsMatchLikeOpenSSH covers where the matcher follows OpenSSH rather than
+// x/crypto/ssh/knownhosts.
+func TestKnownHostsMatchLikeOpenSSH(t *testing.T) {
+	t.Parallel()
+	k, ca := sshd.NewKey(t, sshd.Ed25519), sshd.NewKey(t, sshd.ECDSA)
+	pub := func(k sshd.Key) string { return strings.TrimSpace(k.AuthorizedKey()) }
+	remote := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 22}
+	tests := []struct {
+		name, known, addr string
+		key               ssh.PublicKey
+		want              string
+	}{
+		{"host names ignore case", "Twittix-1.Example.COM " + pub(k), "twittix-1.example.com:22", k.Public, "accepted"},
+		{"host names ignore case in wildcards", "*.EXAMPLE.com " + pub(k), "Twittix-1.example.com:22", k.Public, "accepted"},
+		{"hashed from the lowercased name", knownhosts.HashHostname("twittix-1.example.com") + " " + pub(k), "Twittix-1.Example.com:22", k.Public, "accepted"},
+		{"a certificate authority is not a host key", "@cert-authority * " + pub(ca), "example.com:22", ca.Public, "refused, want []"},
+		{"remote address when there is no host name", "[192.0.2.1]:2222 " + pub(k), "", k.Public, "refused, want []"},
+		{"remote address on port 22", "192.0.2.1 " + pub(k), "", k.Public, "accepted"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			known, err := ParseKnownHosts(tc.known)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := describeCheck(known.check(tc.addr, remote, tc.key)); got != tc.want {
+				t.Errorf("check(%q) = %s, want %s", tc.addr, got, tc.want)
 			}
 		})
 	}
