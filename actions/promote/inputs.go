@@ -187,7 +187,7 @@ func (o *options) check(in *action.Inputs) error {
 	}
 	o.bakes = nil
 	for _, s := range o.bakeTimes {
-		d, err := parseDuration(s)
+		d, err := action.ParseDuration(s)
 		if err != nil {
 			bad("bake_time", "%v", err)
 		}
@@ -212,59 +212,60 @@ func (o *options) check(in *action.Inputs) error {
 	return errors.Join(errs...)
 }
 
-func parseDuration(s string) (time.Duration, error) {
-	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a duration; use e.g. 90s, 5m or 1h", s)
-	}
-	return d, nil
-}
-
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// line is a line of a multi-line input with its number, from 1.
+type line struct {
+	n    int
+	text string
+}
+
 // lines returns the non-blank, non-comment lines of a multi-line input, trimmed.
-func lines(s string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
+func lines(s string) []line {
+	var out []line
+	for i, l := range strings.Split(s, "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
+			out = append(out, line{n: i + 1, text: l})
 		}
 	}
 	return out
 }
 
-// parseEnv parses NAME=VALUE lines.
+// parseEnv parses NAME=VALUE lines. A bad line is named by its number only, never quoted: a line
+// without = is typically the continuation of a multi-line secret pasted as a value, and what
+// comes before an = may be a fragment of one too.
 func parseEnv(s string) ([]cloudrun.EnvVar, error) {
 	var out []cloudrun.EnvVar
 	var errs []error
 	for _, l := range lines(s) {
-		name, value, ok := strings.Cut(l, "=")
+		name, value, ok := strings.Cut(l.text, "=")
 		name = strings.TrimSpace(name)
-		if !ok || !envName.MatchString(name) {
-			errs = append(errs, fmt.Errorf("line %q is not NAME=VALUE with NAME made of letters, digits and _", redactValue(l)))
-			continue
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("line %d has no =: write NAME=VALUE, one variable per line (a multi-line value, such as a key, belongs in Secret Manager: use secrets)", l.n))
+		case !envName.MatchString(name):
+			errs = append(errs, fmt.Errorf("line %d is not NAME=VALUE with NAME made of letters, digits and _, not starting with a digit", l.n))
+		default:
+			out = append(out, cloudrun.EnvVar{Name: name, Value: value})
 		}
-		out = append(out, cloudrun.EnvVar{Name: name, Value: value})
 	}
 	return out, errors.Join(errs...)
 }
 
-// parseSecrets parses NAME=SECRET[:VERSION] lines; the version defaults to latest.
+// parseSecrets parses NAME=SECRET[:VERSION] lines; the version defaults to latest. A bad line is
+// named by its number only, as in parseEnv: it may be a secret's value pasted by mistake.
 func parseSecrets(s string) ([]cloudrun.SecretEnv, error) {
 	var out []cloudrun.SecretEnv
 	var errs []error
 	for _, l := range lines(s) {
-		name, ref, ok := strings.Cut(l, "=")
+		name, ref, ok := strings.Cut(l.text, "=")
 		name, ref = strings.TrimSpace(name), strings.TrimSpace(ref)
 		secret, version, _ := strings.Cut(ref, ":")
 		if version == "" {
 			version = "latest"
 		}
 		if !ok || !envName.MatchString(name) || secret == "" {
-			errs = append(errs, fmt.Errorf("line %q is not NAME=SECRET:VERSION, e.g. DB_PASSWORD=db-password:latest", l))
+			errs = append(errs, fmt.Errorf("line %d is not NAME=SECRET:VERSION, e.g. DB_PASSWORD=db-password:latest (name the secret of Secret Manager, not its value)", l.n))
 			continue
 		}
 		out = append(out, cloudrun.SecretEnv{Name: name, Secret: secret, Version: version})
@@ -288,15 +289,4 @@ func parseLabels(items []string) (map[string]string, error) {
 		out[k] = v
 	}
 	return out, errors.Join(errs...)
-}
-
-// redactValue hides the value of a NAME=VALUE line in error messages.
-func redactValue(l string) string {
-	if name, _, ok := strings.Cut(l, "="); ok {
-		return name + "=..."
-	}
-	if len(l) > 12 {
-		return l[:12] + "..."
-	}
-	return l
 }

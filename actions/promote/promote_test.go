@@ -154,7 +154,7 @@ func TestBadInputs(t *testing.T) {
 		"input steps: must increase: 10 is not above 50",
 		"input bake_time: has 3 durations for 2 steps",
 		"input to: a traffic spec (a=10,b=20) is only for mode shift",
-		`input env_vars: line "BAD NAME=..." is not NAME=VALUE`,
+		"input env_vars: line 1 is not NAME=VALUE",
 		`input max_5xx_percent: "x" is not a percent`)
 	if strings.Contains(r.log, "hunter2") {
 		t.Errorf("an env_vars value is in the log:\n%s", r.log)
