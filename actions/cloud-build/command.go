@@ -77,6 +77,7 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 	}
 	gh := rt.GitHub()
 	req := o.request(sess.Project, subst.GitHub{SHA: gh.SHA, RefName: gh.RefName, RefType: gh.RefType, HeadRef: gh.HeadRef, Repository: gh.Repository})
+	req.RunID, req.RunAttempt = gh.RunID, gh.RunAttempt
 	if err := req.Validate(); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -74,6 +75,8 @@ func githubEnv(t *testing.T, ws string) map[string]string {
 		"GITHUB_REF_NAME":      "main",
 		"GITHUB_REF_TYPE":      "branch",
 		"GITHUB_REPOSITORY":    "twittix/api",
+		"GITHUB_RUN_ID":        "1234567890",
+		"GITHUB_RUN_ATTEMPT":   "2",
 		"GOOGLE_CLOUD_PROJECT": project,
 	}
 	for _, f := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
@@ -238,8 +241,8 @@ images: ['${_REGISTRY}/api:$SHORT_SHA']
 	if got, want := b.Substitutions["SHORT_SHA"], sha[:7]; got != want {
 		t.Errorf("SHORT_SHA = %q, want %q", got, want)
 	}
-	if got := strings.Join(b.Tags, ","); got != "api,main" {
-		t.Errorf("tags = %q", got)
+	if got := strings.Join(b.Tags, ","); !regexp.MustCompile(`^api,main,gha-1234567890-2-[0-9a-f]{12}$`).MatchString(got) {
+		t.Errorf("tags = %q, want api, main and the submission tag of the run", got)
 	}
 	if got := b.Timeout.AsDuration(); got != 20*time.Minute {
 		t.Errorf("timeout = %v", got)

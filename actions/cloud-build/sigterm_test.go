@@ -95,7 +95,7 @@ func TestSIGTERMCancelsTheBuild(t *testing.T) {
 		t.Errorf("CancelBuild called %d times, want 1", got)
 	}
 	contains(t, "log", out.String(),
-		"::warning::The job was cancelled: cancelling build "+builds[0].Id,
+		"::warning::The job was cancelled: CancelBuild sent for build "+builds[0].Id+"; Cloud Build confirmed it is CANCELLED",
 		"::error::build "+builds[0].Id+" cancelled because the job was cancelled",
 		"cloud-build was cancelled",
 	)

@@ -73,7 +73,7 @@ func latencies(lines int) ([]time.Duration, error) {
 		fmt.Fprintf(&script, "echo latency-line-%03d\nsleep %.3f\n", i, 0.05+float64((i*37)%50)/100) // 50 to 540 ms apart
 	}
 	b := &cloudbuildpb.Build{Steps: []*cloudbuildpb.BuildStep{{Name: "ubuntu", Entrypoint: "bash", Args: []string{"-c", script.String()}}}}
-	created, err := c.Submit(ctx, "projects/"+benchProject+"/locations/global", benchProject, b)
+	created, err := c.Submit(ctx, "projects/"+benchProject+"/locations/global", benchProject, b, cloudbuild.SubmissionTag(0, 0))
 	if err != nil {
 		return nil, err
 	}

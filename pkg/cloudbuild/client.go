@@ -2,7 +2,6 @@ package cloudbuild
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	cbapi "cloud.google.com/go/cloudbuild/apiv1/v2"
@@ -24,9 +23,15 @@ type Options struct {
 	// LogPoll is how often the log object is read while the build runs (default 250ms, so a line
 	// shows within a second of being written); StatusPoll how often the build is read (default 1s).
 	LogPoll, StatusPoll time.Duration
-	// CancelTimeout bounds the cancellation of a build when the job is cancelled (default 30s).
+	// CancelTimeout bounds the cancellation of a build when the job is cancelled (default
+	// DefaultCancelTimeout).
 	CancelTimeout time.Duration
 }
+
+// DefaultCancelTimeout bounds the cancellation of a build when the job is cancelled. GitHub sends
+// SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that: CancelBuild must be sent, and
+// its answer read, well within that.
+const DefaultCancelTimeout = 5 * time.Second
 
 // Client submits builds and follows them, through the Cloud Build and Cloud Storage clients it is
 // given.
@@ -60,7 +65,7 @@ func New(builds *cbapi.Client, st *storage.Client, opts Options) *Client {
 		c.statusPoll = time.Second
 	}
 	if c.cancelTimeout <= 0 {
-		c.cancelTimeout = 30 * time.Second
+		c.cancelTimeout = DefaultCancelTimeout
 	}
 	if c.retry.OnRetry == nil {
 		c.retry.OnRetry = func(attempt int, delay time.Duration, err error) {
@@ -68,34 +73,6 @@ func New(builds *cbapi.Client, st *storage.Client, opts Options) *Client {
 		}
 	}
 	return c
-}
-
-// Submit creates the build in parent (projects/P/locations/R) and returns it as created (QUEUED),
-// its ID, name and log URL set. UNAVAILABLE and RESOURCE_EXHAUSTED answers are retried.
-func (c *Client) Submit(ctx context.Context, parent, project string, b *cloudbuildpb.Build) (*cloudbuildpb.Build, error) {
-	var created *cloudbuildpb.Build
-	err := gcp.Retry(ctx, c.retry, func(ctx context.Context) error {
-		op, err := c.builds.CreateBuild(ctx, &cloudbuildpb.CreateBuildRequest{Parent: parent, ProjectId: project, Build: b})
-		if err != nil {
-			return err
-		}
-		md, err := op.Metadata()
-		if err != nil {
-			return fmt.Errorf("failed to read the build from its operation: %w", err)
-		}
-		created = md.GetBuild()
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("failed to create the build in %s: %w", parent, gcp.Explain(err))
-	}
-	if created.GetId() == "" {
-		return nil, fmt.Errorf("the build created in %s has no ID", parent)
-	}
-	if created.Name == "" {
-		created.Name = parent + "/builds/" + created.Id
-	}
-	return created, nil
 }
 
 // get reads the build, retrying transient errors.
@@ -112,22 +89,8 @@ func (c *Client) get(ctx context.Context, b *cloudbuildpb.Build) (*cloudbuildpb.
 	return got, nil
 }
 
-// Cancel cancels the build; a build already finished is left as it is.
-func (c *Client) Cancel(ctx context.Context, b *cloudbuildpb.Build) (*cloudbuildpb.Build, error) {
-	var got *cloudbuildpb.Build
-	err := gcp.Retry(ctx, c.retry, func(ctx context.Context) error {
-		var err error
-		got, err = c.builds.CancelBuild(ctx, &cloudbuildpb.CancelBuildRequest{Name: b.Name, ProjectId: b.ProjectId, Id: b.Id})
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("failed to cancel build %s: %w", b.Id, gcp.Explain(err))
-	}
-	return got, nil
-}
-
 // cancelContext is the context a cancellation runs in once ctx is done: ctx's values, its own
-// deadline.
+// deadline (the cancellation budget).
 func (c *Client) cancelContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), c.cancelTimeout)
 }

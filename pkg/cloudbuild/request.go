@@ -54,6 +54,9 @@ type Request struct {
 	StagingDir string
 	// Async submits the build and returns without waiting for it.
 	Async bool
+	// RunID and RunAttempt identify the workflow run (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT; 0 outside
+	// GitHub Actions). They name the tag added to the build to find it again (see SubmissionTag).
+	RunID, RunAttempt int64
 }
 
 // GlobalRegion is the region of builds that name none.
@@ -135,8 +138,8 @@ func (r *Request) Validate() error {
 			bad("tags", "%q is not a valid build tag: use letters, digits, '_', '.' and '-', starting with a letter, digit or '_', at most 128 characters", t)
 		}
 	}
-	if len(r.Tags) > 64 {
-		bad("tags", "%d tags given; Cloud Build accepts at most 64", len(r.Tags))
+	if len(r.Tags) > maxTags-1 {
+		bad("tags", "%d tags given; Cloud Build accepts at most %d, and the action adds one (gha-RUNID-ATTEMPT-NONCE)", len(r.Tags), maxTags)
 	}
 	for k := range r.Substitutions {
 		if err := subst.CheckKey(k); err != nil {
@@ -147,6 +150,9 @@ func (r *Request) Validate() error {
 }
 
 var buildTagRE = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
+
+// maxTags is how many tags a build may have.
+const maxTags = 64
 
 // ValidateImage checks that name can be pushed by Cloud Build in tag mode: an Artifact Registry
 // image (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE[:TAG]) or a Container Registry one

@@ -54,11 +54,17 @@ func (c *Client) Run(ctx context.Context, r Request) (*Result, error) {
 		Bucket: staged.Bucket, Object: staged.Object, Generation: staged.Generation,
 	}}}
 	parent := fmt.Sprintf("projects/%s/locations/%s", r.Project, r.location())
-	created, err := c.Submit(ctx, parent, r.Project, b)
+	tag := SubmissionTag(r.RunID, r.RunAttempt)
+	created, err := c.Submit(ctx, parent, r.Project, b, tag)
 	if err != nil {
+		if created != nil { // cancelled as it was being created
+			res := newResult(created, nil)
+			res.Source = staged
+			return res, err
+		}
 		return nil, explainLocation(r.location(), err)
 	}
-	c.log.Infof("Created build %s", created.Name)
+	c.log.Infof("Created build %s (tag %s)", created.Name, tag)
 	if created.LogUrl != "" {
 		c.log.Infof("Logs are available at [ %s ].", created.LogUrl)
 	}

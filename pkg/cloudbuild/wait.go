@@ -118,23 +118,20 @@ func (c *Client) finish(ctx context.Context, b *cloudbuildpb.Build, tail *tailer
 	return res, nil
 }
 
-// cancelled cancels the build after ctx is done, and reports what became of it.
+// cancelled cancels the build after ctx is done (the job is cancelled), within the cancellation
+// budget: CancelBuild first, then what is left of the log, and reports what became of it.
 func (c *Client) cancelled(ctx context.Context, b *cloudbuildpb.Build, tail *tailer) (*Result, error) {
 	cctx, cancel := c.cancelContext(ctx)
 	defer cancel()
-	tail.flush()
-	c.log.Warnf("The job was cancelled: cancelling build %s", b.Id)
-	got, err := c.Cancel(cctx, b)
-	if err != nil {
-		// It may have finished meanwhile: say what it is.
-		if latest, gerr := c.get(cctx, b); gerr == nil && Terminal(latest.Status) {
-			return newResult(latest, tail), fmt.Errorf("build %s was not cancelled: it finished with status %s", b.Id, latest.Status)
-		}
-		return newResult(b, tail), fmt.Errorf("%w; cancel it at %s", err, b.GetLogUrl())
-	}
-	_ = tail.poll(cctx)
+	got, err := c.cancelAndReport(cctx, b)
+	// The last lines of the log, if the budget allows.
+	lctx, lcancel := context.WithTimeout(cctx, time.Second)
+	_ = tail.poll(lctx)
+	lcancel()
 	tail.flush()
 	res := newResult(got, tail)
-	c.log.Infof("Build %s is %s", got.Id, got.Status)
+	if err != nil {
+		return res, err
+	}
 	return res, fmt.Errorf("build %s cancelled because the job was cancelled (%v)", got.Id, context.Cause(ctx))
 }
