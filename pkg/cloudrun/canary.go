@@ -84,6 +84,7 @@ type canary struct {
 	svc       *runpb.Service         // the service as last read or written
 	changed   bool                   // the canary wrote at least once
 	writing   bool                   // a write of a step is under way or failed: k.svc may be stale
+	inflight  *runpb.Service         // the last write of a step, planned
 	interval  time.Duration
 	startedAt time.Time
 }
@@ -117,6 +118,8 @@ func (c *Client) Canary(ctx context.Context, req CanaryRequest) (*Result, error)
 		rerr := k.rollback(ctx)
 		var pending *PendingError
 		switch {
+		case errors.As(rerr, &refused):
+			return k.result(res), fmt.Errorf("%w; %w", err, rerr)
 		case rerr == nil:
 			res.RolledBack = true
 			return k.result(res), fmt.Errorf("%w; the traffic is back to %s", err, describe(k.before))
@@ -261,7 +264,9 @@ func (k *canary) shift(ctx context.Context, i int, percent int32) error {
 			return nil, nil
 		}
 		assign := []traffic.Assignment{{Kind: traffic.ByRevision, Name: k.revision, Percent: percent}}
-		return c.planTraffic(svc, assign, []string{k.revision}, change, k.record)
+		next, err := c.planTraffic(svc, assign, []string{k.revision}, change, k.record)
+		k.inflight = next
+		return next, err
 	}
 	k.writing = true
 	_, after, err := c.write(ctx, k.ref, k.svc, plan)
@@ -318,9 +323,9 @@ func (k *canary) rollback(ctx context.Context) error {
 			c.log.Infof("revision %s has no more traffic than before the canary: nothing to roll back", k.revision)
 			return nil, nil
 		}
-		if !traffic.Equal(svc.GetTraffic(), k.expected) {
-			c.log.Warnf("the traffic of %s changed during the canary (now %s); restoring the split from before the canary anyway, since the canary of revision %s did not pass",
-				k.ref.Service, describe(svc.GetTraffic()), k.revision)
+		if !k.ours(svc) {
+			return nil, &RefusedError{Reason: fmt.Sprintf("not rolling back: the traffic of %s was changed by someone else during the canary (the canary set %s, it is now %s, last changed by %q), so it is left as it is: check the service, and run mode rollback to restore the split from before the canary (%s) if needed",
+				k.ref.Service, describe(k.expected), describe(svc.GetTraffic()), changeRecord(svc), describe(k.before))}
 		}
 		restored, err := traffic.Restore(svc.GetTraffic(), k.before)
 		if err != nil {
@@ -346,6 +351,25 @@ func (k *canary) rollback(ctx context.Context) error {
 		k.changed = true
 	}
 	return nil
+}
+
+// ours reports whether the traffic of svc is the canary's: what it last wrote, or what a write
+// whose outcome is unknown asked for (with its change record).
+func (k *canary) ours(svc *runpb.Service) bool {
+	if traffic.Equal(svc.GetTraffic(), k.expected) {
+		return true
+	}
+	w := k.inflight
+	return k.writing && w != nil && traffic.Equal(svc.GetTraffic(), w.GetTraffic()) &&
+		svc.GetAnnotations()[AnnotationChange] == w.GetAnnotations()[AnnotationChange]
+}
+
+// changeRecord returns the change record of svc, or a note that there is none.
+func changeRecord(svc *runpb.Service) string {
+	if r, ok := svc.GetAnnotations()[AnnotationChange]; ok {
+		return r
+	}
+	return "not by this action"
 }
 
 // rollbackContext returns the context of a rollback: not cancelled with ctx, bounded by the
