@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -39,11 +41,16 @@ type Client struct {
 	flight *flight
 	closed bool
 
-	// stdio is set once the server refused direct-streamlocal: from then on every dial runs
-	// `docker system dial-stdio` in a session. sessions bounds concurrent sessions below
-	// OpenSSH's MaxSessions.
+	// stdio is set once direct-streamlocal was refused and `docker system dial-stdio` was found
+	// to work: from then on every dial runs it in a session. sessions bounds concurrent sessions
+	// below OpenSSH's MaxSessions.
 	stdio    atomic.Bool
 	sessions chan struct{}
+	// streamlocalOK is set once a direct-streamlocal channel opened: a later refusal means the
+	// socket went away (dockerd restarting), not that the server forbids socket forwarding.
+	streamlocalOK atomic.Bool
+	// deciding serializes the dial-stdio probes that decide the transport.
+	deciding chan struct{}
 }
 
 // flight is a connect in progress, shared by every DialContext that needs it.
@@ -63,8 +70,8 @@ type Stats struct {
 	Reconnects int64
 	// Channels counts connections to the Docker socket opened through SSH.
 	Channels int64
-	// Transport is TransportStreamLocal, or TransportDialStdio once the server refused socket
-	// forwarding.
+	// Transport is TransportStreamLocal, or TransportDialStdio once the server refused a
+	// direct-streamlocal channel and `docker system dial-stdio` reached the daemon instead.
 	Transport string
 }
 
@@ -83,7 +90,7 @@ func Dial(ctx context.Context, cfg Config, log logging.Logger) (*Client, error) 
 		log.Warnf("ssh: %s is set: host keys are NOT verified, so anyone on the network path to %s can impersonate it and see every Docker API call, registry credentials included; set %s or %s instead",
 			FieldInsecureIgnoreHostKey, p.target.host, FieldKnownHosts, FieldHostFingerprint)
 	}
-	c := &Client{plan: p, log: log, sessions: make(chan struct{}, maxStdioSessions)}
+	c := &Client{plan: p, log: log, sessions: make(chan struct{}, maxStdioSessions), deciding: make(chan struct{}, 1)}
 	c.stop, c.stopFunc = context.WithCancel(context.Background())
 	if _, err := c.current(ctx); err != nil {
 		c.Close()
@@ -121,23 +128,76 @@ func broken(conn *sshConn, err error) bool {
 
 // open opens a connection to the Docker socket over conn.
 func (c *Client) open(ctx context.Context, conn *sshConn) (net.Conn, error) {
+	if c.stdio.Load() {
+		return c.dialStdio(ctx, conn)
+	}
 	socket := c.plan.cfg.DockerSocket
-	if !c.stdio.Load() {
-		nc, err := withContext(ctx, func() (net.Conn, error) { return conn.client.Dial("unix", socket) })
-		var refused *ssh.OpenChannelError
-		if !errors.As(err, &refused) {
-			if err != nil {
-				return nil, fmt.Errorf("failed to open the Docker socket %s over SSH: %w", socket, err)
+	nc, err := withContext(ctx, func() (net.Conn, error) { return conn.client.Dial("unix", socket) })
+	if err == nil {
+		c.streamlocalOK.Store(true)
+		return &channelConn{Conn: nc}, nil
+	}
+	var refused *ssh.OpenChannelError
+	if !errors.As(err, &refused) {
+		return nil, fmt.Errorf("failed to open the Docker socket %s over SSH: %w", socket, err)
+	}
+	return c.refused(ctx, conn, refused)
+}
+
+// refused decides what to do after the server refused a direct-streamlocal channel. OpenSSH
+// (9.2 at least) refuses with the same "open failed" (ConnectionFailed) whether it forbids socket
+// forwarding or nothing listens at the path, so only a Prohibited refusal switches to dial-stdio
+// at once. After any other, if a channel opened earlier the socket went away (dockerd restarting):
+// that is reported and the next dial tries direct-streamlocal again. Otherwise dial-stdio is
+// tried once, with a ping: it becomes the transport if the daemon answers, else both errors are
+// reported and nothing changes.
+func (c *Client) refused(ctx context.Context, conn *sshConn, refused *ssh.OpenChannelError) (net.Conn, error) {
+	socket := c.plan.cfg.DockerSocket
+	if refused.Reason != ssh.Prohibited {
+		if c.streamlocalOK.Load() {
+			return nil, fmt.Errorf("failed to open the Docker socket %s over SSH: %w: it opened earlier on this connection, so dockerd may be restarting: check that it runs (%s)",
+				socket, refused, FieldDockerSocket)
+		}
+		select {
+		case c.deciding <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		defer func() { <-c.deciding }()
+		if c.streamlocalOK.Load() {
+			return c.open(ctx, conn) // the socket appeared while we waited
+		}
+		if !c.stdio.Load() {
+			if err := c.probeStdio(ctx, conn); err != nil {
+				msg := fmt.Sprintf("%v", err)
+				if !strings.Contains(msg, FieldDockerSocket) {
+					msg += fmt.Sprintf(": check %s and that dockerd runs there", FieldDockerSocket)
+				}
+				return nil, fmt.Errorf("failed to open the Docker socket %s over SSH: %w (nothing listens there, or the server forbids socket forwarding), and `docker system dial-stdio` could not reach it either: %s",
+					socket, refused, msg)
 			}
-			return &channelConn{Conn: nc}, nil
 		}
-		if c.stdio.CompareAndSwap(false, true) {
-			c.log.Infof("ssh: %s refused to forward %s (%v); using `docker system dial-stdio` in SSH sessions instead (AllowStreamLocalForwarding yes in its sshd_config allows the faster path)",
-				c.plan.target.addr, socket, refused)
-		}
+	}
+	if c.stdio.CompareAndSwap(false, true) {
+		c.log.Infof("ssh: %s refused to forward %s (%v); using `docker system dial-stdio` in SSH sessions instead (AllowStreamLocalForwarding yes in its sshd_config allows the faster path)",
+			c.plan.target.addr, socket, refused)
 	}
 	return c.dialStdio(ctx, conn)
 }
+
+// probeStdio runs `docker system dial-stdio` once and pings the daemon through it.
+func (c *Client) probeStdio(ctx context.Context, conn *sshConn) error {
+	ctx, cancel := context.WithTimeout(ctx, stdioProbeTimeout)
+	defer cancel()
+	nc, err := c.dialStdio(ctx, conn)
+	if err != nil {
+		return err
+	}
+	return httpPing(ctx, nc)
+}
+
+// stdioProbeTimeout bounds the ping that decides whether dial-stdio works.
+const stdioProbeTimeout = 15 * time.Second
 
 // withContext runs open and returns its result, or ctx's error if ctx ends first (the connection
 // opened late is then closed).

@@ -12,8 +12,12 @@
 // authentication or host key error (*HostKeyError prints the server's key and how to pin it).
 // The returned Client's DialContext opens a connection to the remote Docker socket: a
 // direct-streamlocal@openssh.com channel, or, when the server refuses socket forwarding, a session
-// running `docker system dial-stdio` (detected once, then remembered). Keepalives detect a dead
-// link; the next DialContext after the connection died reconnects, and Stats counts it.
+// running `docker system dial-stdio`. OpenSSH refuses a forbidden forwarding and a missing socket
+// alike, so a refusal switches to dial-stdio (for the rest of the Client's life) only once a
+// dial-stdio ping reached the daemon; otherwise both errors are reported, naming docker_socket.
+// Once a channel opened, a refusal is a daemon restart: it is reported and nothing switches.
+// Keepalives detect a dead link; the next DialContext after the connection died reconnects, and
+// Stats counts it. Close returns within about two seconds, even when the server hangs.
 //
 // Typical use, with the moby client:
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 
 	"github.com/moby/moby/client"
@@ -54,6 +55,12 @@ func (c *Client) probe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return httpPing(ctx, conn)
+}
+
+// httpPing sends a raw HTTP ping on conn, closes it, and returns why it got no HTTP answer (any HTTP
+// status proves a daemon answers).
+func httpPing(ctx context.Context, conn net.Conn) error {
 	defer conn.Close()
 	defer context.AfterFunc(ctx, func() { conn.Close() })()
 	if _, err := io.WriteString(conn, "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n"); err != nil {
@@ -63,6 +70,8 @@ func (c *Client) probe(ctx context.Context) error {
 	switch {
 	case errors.Is(err, io.EOF):
 		return errors.New("the socket closed without answering")
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("no answer: %w", ctx.Err())
 	case err != nil:
 		return err
 	case !strings.HasPrefix(line, "HTTP/1."):

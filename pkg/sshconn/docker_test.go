@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -161,12 +163,124 @@ func TestDockerSocketMissing(t *testing.T) {
 			defer c.Close()
 			_, err = c.DockerClient(ctx)
 			// OpenSSH 9.2 refuses a channel to a missing socket exactly as it refuses a disabled
-			// forwarding ("connect failed", "open failed"), so both cases end in dial-stdio,
-			// whose error names the socket.
-			for _, want := range []string{"failed to reach the Docker Engine API at /run/no-such-docker.sock", "dial unix /run/no-such-docker.sock: connect: no such file or directory", "check docker_socket"} {
+			// forwarding ("connect failed", "open failed"), so both cases try dial-stdio once,
+			// whose error names the socket, and report both errors.
+			for _, want := range []string{
+				"failed to reach the Docker Engine API at /run/no-such-docker.sock",
+				"failed to open the Docker socket /run/no-such-docker.sock over SSH: ssh: rejected: connect failed (\"open failed\")",
+				"`docker system dial-stdio` could not reach it either",
+				"dial unix /run/no-such-docker.sock: connect: no such file or directory",
+				"check docker_socket",
+			} {
 				if err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("DockerClient: %v, want it to contain %q", err, want)
 				}
+			}
+			// dial-stdio did not work either: nothing says it would be better.
+			if got := c.Stats().Transport; got != TransportStreamLocal {
+				t.Errorf("Stats().Transport = %s after both transports failed, want %s (unchanged)", got, TransportStreamLocal)
+			}
+		})
+	}
+}
+
+// TestDockerSocketComesAndGoes points docker_socket at a path where the daemon's socket appears
+// only later (a symlink to the local one), then goes away and comes back, as while dockerd
+// restarts. A refusal must never switch the transport for good: only a dial-stdio that reaches
+// the daemon does.
+func TestDockerSocketComesAndGoes(t *testing.T) {
+	t.Parallel()
+	id := localDaemonID(t)
+	tests := []struct {
+		name          string
+		opts          sshd.Options
+		wantTransport string
+	}{
+		{"direct-streamlocal", sshd.Options{}, TransportStreamLocal},
+		{"streamlocal disabled", sshd.Options{DisableStreamLocal: true}, TransportDialStdio},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			k := sshd.NewKey(t, sshd.Ed25519)
+			tc.opts.AuthorizedKeys = []ssh.PublicKey{k.Public}
+			s := sshd.Start(t, tc.opts)
+			socket := filepath.Join(t.TempDir(), "docker.sock")
+			cfg := config(s, k.OpenSSH(t))
+			cfg.DockerSocket = socket
+			log := newLog()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			c, err := Dial(ctx, cfg, log)
+			if err != nil {
+				t.Fatalf("Dial: %v", err)
+			}
+			defer c.Close()
+			dial := func() error {
+				conn, err := c.DialContext(ctx, "unix", socket)
+				if err != nil {
+					return err
+				}
+				return ping(conn)
+			}
+			appear := func() {
+				t.Helper()
+				if err := os.Symlink(localDockerSocket, socket); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			// No daemon there yet: both transports fail, the error says to check docker_socket,
+			// and the transport is left as it was.
+			err = dial()
+			for _, want := range []string{"failed to open the Docker socket " + socket + " over SSH", "(\"open failed\")", "`docker system dial-stdio` could not reach it either", "no such file or directory", "check docker_socket"} {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("before the socket exists: DialContext: %v, want it to contain %q", err, want)
+				}
+			}
+			if got := c.Stats().Transport; got != TransportStreamLocal {
+				t.Fatalf("Stats().Transport = %s after the socket was missing, want %s", got, TransportStreamLocal)
+			}
+
+			// The daemon's socket appears: the transport the server allows is used.
+			appear()
+			docker, err := c.DockerClient(ctx)
+			if err != nil {
+				t.Fatalf("DockerClient once the socket exists: %v", err)
+			}
+			defer docker.Close()
+			checkDaemon(t, docker, id)
+			if got := c.Stats().Transport; got != tc.wantTransport {
+				t.Errorf("Stats().Transport = %s once the socket exists, want %s", got, tc.wantTransport)
+			}
+			fallbacks := strings.Count(log.String(), "using `docker system dial-stdio`")
+			if want := map[bool]int{true: 1, false: 0}[tc.wantTransport == TransportDialStdio]; fallbacks != want {
+				t.Errorf("the fallback was announced %d times, want %d:\n%s", fallbacks, want, log)
+			}
+			if tc.wantTransport != TransportStreamLocal {
+				return
+			}
+
+			// dockerd restarts: its socket is gone for a while. direct-streamlocal worked, so
+			// this is no reason to try dial-stdio.
+			if err := os.Remove(socket); err != nil {
+				t.Fatal(err)
+			}
+			err = dial()
+			for _, want := range []string{"failed to open the Docker socket " + socket + " over SSH", "it opened earlier on this connection, so dockerd may be restarting", "docker_socket"} {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("while the socket is gone: DialContext: %v, want it to contain %q", err, want)
+				}
+			}
+			if err != nil && strings.Contains(err.Error(), "dial-stdio") {
+				t.Errorf("while the socket is gone: DialContext tried dial-stdio: %v", err)
+			}
+			appear()
+			if err := dial(); err != nil {
+				t.Errorf("once the socket is back: %v", err)
+			}
+			if st := c.Stats(); st.Transport != TransportStreamLocal || st.Connections != 1 {
+				t.Errorf("Stats() = %+v at the end, want %s over the one connection", st, TransportStreamLocal)
 			}
 		})
 	}
