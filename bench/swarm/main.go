@@ -1,34 +1,41 @@
-// Command swarm benchmarks pkg/swarm's Deploy against `docker stack deploy --detach=false` on the
-// local swarm, for stacks of 1, 5, 10 and 20 services: first the creation of the stack, then an
-// update of every service's image (one replica each, update_config monitor 2s, order
-// start-first). It prints a Markdown table of wall times and ratios.
+// Command swarm benchmarks the deploy-swarm action against `docker stack deploy --detach=false`,
+// both reaching the local swarm through the same real sshd, as the pre-production deploys do:
+// the action runs in-process (twittix-infra deploy-swarm, its real code from inputs to outputs)
+// with its key given as an input; docker v29 runs with DOCKER_HOST=ssh://... and an ssh wrapper
+// that gives it the same key and pinned host key. For stacks of 1, 5, 10 and 20 services it times
+// the creation of the stack, then an update of every service's image (one replica each,
+// update_config monitor 2s, order start-first), and counts the SSH logins each run made (from
+// sshd's log). It prints a Markdown table with the ratios.
 //
 //	go run ./bench/swarm [-sizes 1,5,10,20] [-docker /path/to/docker-v29] [-v]
 //
-// The daemon is DOCKER_HOST or the local socket, in swarm mode. The docker v29 CLI is built once
-// from the docker/cli module source into the user cache directory when -docker is not given.
+// It needs root (sshd), dockerd in swarm mode and Debian's openssh-server and openssh-client. The
+// docker v29 CLI is built once from the docker/cli module source into the user cache directory
+// when -docker is not given.
 package main
 
 import (
 	"context"
-	"errors"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/moby/moby/client"
+	"golang.org/x/crypto/ssh"
+
+	deployswarm "github.com/twittix/infra/actions/deploy-swarm"
 	"github.com/twittix/infra/internal/testenv/dockertest"
-	"github.com/twittix/infra/pkg/logging"
-	"github.com/twittix/infra/pkg/swarm"
+	"github.com/twittix/infra/internal/testenv/sshd"
+	"github.com/twittix/infra/pkg/action"
 )
 
 func main() {
@@ -41,11 +48,10 @@ func main() {
 }
 
 type row struct {
-	services       int
-	phase          string
-	docker, ours   time.Duration
-	calls          int64
-	dockerFailures error
+	services                int
+	phase                   string
+	docker, ours            time.Duration
+	dockerLogins, ourLogins int
 }
 
 func run(ctx context.Context) error {
@@ -64,16 +70,11 @@ func run(ctx context.Context) error {
 		sizes = append(sizes, n)
 	}
 
-	var calls atomic.Int64
-	c, err := client.New(client.WithHost(dockertest.Host()), client.WithAPIVersionNegotiation(),
-		client.WithHTTPRequestHook(func(*http.Request) error { calls.Add(1); return nil }))
+	c, err := dockertest.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if _, err := dockertest.Connect(ctx); err != nil {
-		return err
-	}
 	if err := dockertest.BuildImages(ctx, c, "v1", "v2"); err != nil {
 		return err
 	}
@@ -87,11 +88,12 @@ func run(ctx context.Context) error {
 	}
 	defer os.RemoveAll(dir)
 
-	out := io.Discard
-	if *verbose {
-		out = os.Stderr
+	b, err := newBench(dir, docker, *verbose)
+	if err != nil {
+		return err
 	}
-	b := &bench{c: c, docker: docker, dir: dir, out: out, log: logging.New(out)}
+	defer b.server.Close()
+
 	var rows []row
 	for _, n := range sizes {
 		v1 := b.compose(n, "v1", *monitor)
@@ -100,17 +102,15 @@ func run(ctx context.Context) error {
 		for _, phase := range []struct{ name, file string }{{"create", v1}, {"update", v2}} {
 			r := row{services: n, phase: phase.name}
 			time.Sleep(*settle)
-			r.docker, r.dockerFailures = b.dockerDeploy(ctx, stackD, phase.file)
-			if r.dockerFailures != nil {
-				return r.dockerFailures
-			}
-			time.Sleep(*settle)
-			before := calls.Load()
-			if r.ours, err = b.deploy(ctx, stackO, phase.file); err != nil {
+			if r.docker, r.dockerLogins, err = b.dockerDeploy(ctx, stackD, phase.file); err != nil {
 				return err
 			}
-			r.calls = calls.Load() - before
-			fmt.Fprintf(os.Stderr, "%2d services %s: docker %s, Deploy %s\n", n, phase.name, r.docker.Round(10*time.Millisecond), r.ours.Round(10*time.Millisecond))
+			time.Sleep(*settle)
+			if r.ours, r.ourLogins, err = b.actionDeploy(ctx, stackO, phase.file); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "%2d services %s: docker %s (%d SSH logins), deploy-swarm %s (%d)\n", n, phase.name,
+				r.docker.Round(10*time.Millisecond), r.dockerLogins, r.ours.Round(10*time.Millisecond), r.ourLogins)
 			rows = append(rows, r)
 		}
 		for _, stack := range []string{stackD, stackO} {
@@ -126,12 +126,55 @@ func run(ctx context.Context) error {
 	return nil
 }
 
+// bench holds the sshd both tools go through and the key they log in with.
 type bench struct {
-	c      *client.Client
-	docker string
-	dir    string
-	out    io.Writer
-	log    logging.Logger
+	server  *sshd.Server
+	key     string // OpenSSH private key, as the action's ssh_key input
+	docker  string
+	dir     string
+	pathEnv string // PATH with the ssh wrapper first, for docker's ssh:// helper
+	out     io.Writer
+}
+
+func newBench(dir, docker string, verbose bool) (*bench, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "bench")
+	if err != nil {
+		return nil, err
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	server, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{sshPub}})
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{server: server, key: string(pem.EncodeToMemory(block)), docker: docker, dir: dir, out: io.Discard}
+	if verbose {
+		b.out = os.Stderr
+	}
+	// docker's ssh:// helper runs `ssh` from PATH: a wrapper gives it the key and the pinned host
+	// key, and nothing from the user's ssh configuration.
+	keyFile := filepath.Join(dir, "id_ed25519")
+	knownHosts := filepath.Join(dir, "known_hosts")
+	wrapperDir := filepath.Join(dir, "bin")
+	wrapper := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -F /dev/null -i %s -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes \"$@\"\n", keyFile, knownHosts)
+	for path, content := range map[string]string{keyFile: b.key, knownHosts: server.KnownHostsLine() + "\n", filepath.Join(wrapperDir, "ssh"): wrapper} {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			server.Close()
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(content), 0o700); err != nil {
+			server.Close()
+			return nil, err
+		}
+	}
+	b.pathEnv = wrapperDir + string(os.PathListSeparator) + os.Getenv("PATH")
+	return b, nil
 }
 
 // compose writes a stack of n services running the test image variant, and returns its path.
@@ -149,40 +192,73 @@ func (b *bench) compose(n int, variant string, monitor time.Duration) string {
 	return path
 }
 
-// dockerDeploy times `docker stack deploy --detach=false`.
-func (b *bench) dockerDeploy(ctx context.Context, stack, file string) (time.Duration, error) {
+// logins counts the SSH logins sshd accepted so far.
+func (b *bench) logins() int {
+	return strings.Count(b.server.Logs(), "Accepted publickey for")
+}
+
+// dockerDeploy times `docker stack deploy --detach=false` over DOCKER_HOST=ssh://.
+func (b *bench) dockerDeploy(ctx context.Context, stack, file string) (time.Duration, int, error) {
 	cmd := exec.CommandContext(ctx, b.docker, "stack", "deploy", "--detach=false", "-c", file, stack)
-	cmd.Env = append(os.Environ(), "DOCKER_HOST="+dockertest.Host(), "DOCKER_CONFIG="+filepath.Join(b.dir, "docker-config"))
+	cmd.Env = append(os.Environ(), "PATH="+b.pathEnv, "DOCKER_CONFIG="+filepath.Join(b.dir, "docker-config"),
+		fmt.Sprintf("DOCKER_HOST=ssh://root@%s:%d", b.server.Host, b.server.Port))
 	cmd.Stdout, cmd.Stderr = b.out, b.out
+	before := b.logins()
 	start := time.Now()
 	err := cmd.Run()
 	took := time.Since(start)
 	if err != nil {
-		return 0, fmt.Errorf("docker stack deploy %s: %w", stack, err)
+		return 0, 0, fmt.Errorf("docker stack deploy %s: %w", stack, err)
 	}
-	return took, nil
+	return took, b.logins() - before, nil
 }
 
-// deploy times pkg/swarm's Deploy with the action's defaults.
-func (b *bench) deploy(ctx context.Context, stack, file string) (time.Duration, error) {
+// actionDeploy times `twittix-infra deploy-swarm` run in-process with the inputs a workflow
+// would give it, the key included.
+func (b *bench) actionDeploy(ctx context.Context, stack, file string) (time.Duration, int, error) {
+	vars := map[string]string{
+		"INPUT_HOST":          b.server.Host,
+		"INPUT_PORT":          strconv.Itoa(b.server.Port),
+		"INPUT_USER":          "root",
+		"INPUT_SSH_KEY":       b.key,
+		"INPUT_KNOWN_HOSTS":   b.server.KnownHostsLine(),
+		"INPUT_STACK_NAME":    stack,
+		"INPUT_COMPOSE_FILES": file,
+		"GITHUB_WORKSPACE":    b.dir,
+	}
+	before := b.logins()
 	start := time.Now()
-	res, err := swarm.Deploy(ctx, b.c, b.log, swarm.DefaultOptions(stack, file))
+	code := action.Main(ctx, []string{"deploy-swarm"}, []action.Command{deployswarm.Command},
+		action.WithGetenv(func(k string) string { return vars[k] }), action.WithWriter(b.out))
 	took := time.Since(start)
-	if err != nil {
-		return 0, fmt.Errorf("Deploy %s: %w", stack, err)
+	if code != 0 {
+		return 0, 0, fmt.Errorf("deploy-swarm %s exited %d (run with -v for its log)", stack, code)
 	}
-	if res.Failed() {
-		return 0, errors.New("Deploy reported a failure")
-	}
-	return took, nil
+	return took, b.logins() - before, nil
 }
 
 func printTable(w io.Writer, rows []row, monitor time.Duration) {
-	fmt.Fprintf(w, "\nOne replica per service, update_config monitor %s, order start-first; wall time of each deploy.\n\n", monitor)
-	fmt.Fprintln(w, "| Services | Phase | `docker stack deploy --detach=false` | `swarm.Deploy` | Ratio | Engine API calls (Deploy) |")
+	fmt.Fprintf(w, "\n## deploy-swarm vs docker stack deploy, both over SSH to the local swarm\n\n")
+	fmt.Fprintf(w, "One replica per service, update_config monitor %s, order start-first; wall time of each deploy.\n\n", monitor)
+	fmt.Fprintln(w, "| Services | Phase | `docker stack deploy --detach=false` (ssh://) | `deploy-swarm` | Ratio | SSH logins (docker / ours) |")
 	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|")
-	for _, r := range rows {
-		fmt.Fprintf(w, "| %d | %s | %.2f s | %.2f s | %.2fx | %d |\n", r.services, r.phase,
-			r.docker.Seconds(), r.ours.Seconds(), r.ours.Seconds()/r.docker.Seconds(), r.calls)
+	var first, last *row
+	for i, r := range rows {
+		fmt.Fprintf(w, "| %d | %s | %.2f s | %.2f s | %.2fx | %d / %d |\n", r.services, r.phase,
+			r.docker.Seconds(), r.ours.Seconds(), r.ours.Seconds()/r.docker.Seconds(), r.dockerLogins, r.ourLogins)
+		if r.phase == "update" {
+			if first == nil {
+				first = &rows[i]
+			}
+			last = &rows[i]
+		}
+	}
+	if first != nil && last != first {
+		per := func(r0, r1 *row, d func(row) time.Duration) float64 {
+			return (d(*r1) - d(*r0)).Seconds() / float64(r1.services-r0.services)
+		}
+		fmt.Fprintf(w, "\nGrowth per added service (update, %d to %d services): docker %.2f s, deploy-swarm %.2f s.\n",
+			first.services, last.services, per(first, last, func(r row) time.Duration { return r.docker }),
+			per(first, last, func(r row) time.Duration { return r.ours }))
 	}
 }

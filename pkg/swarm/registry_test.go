@@ -45,7 +45,7 @@ func (r *recorder) requests() []recorded {
 func recordingClient(t *testing.T) (*client.Client, *recorder) {
 	t.Helper()
 	rec := &recorder{}
-	c, err := client.New(client.WithHost(dockertest.Host()), client.WithAPIVersionNegotiation(), client.WithHTTPRequestHook(rec.hook))
+	c, err := client.New(client.WithHost(dockertest.Host()), client.WithHTTPRequestHook(rec.hook))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func Host() string {
 // Connect returns a client of the daemon at Host that has negotiated the API version, after
 // checking that the daemon is a swarm manager.
 func Connect(ctx context.Context) (*client.Client, error) {
-	c, err := client.New(client.WithHost(Host()), client.WithAPIVersionNegotiation())
+	c, err := client.New(client.WithHost(Host()))
 	if err != nil {
 		return nil, fmt.Errorf("failed to create a Docker client for %s: %w", Host(), err)
 	}
