@@ -7,7 +7,10 @@
 // traffic. Every write carries the etag of the service it was planned from: when someone else
 // changed the service in between, the service is read again and the change re-planned, or refused
 // with a message saying why. Every traffic change records the split it replaced in the service
-// annotation AnnotationPreviousTraffic, from which Rollback restores it.
+// annotation AnnotationPreviousTraffic, from which Rollback restores it, and a change record with
+// a random id in AnnotationChange, by which a write whose answer was lost is recognized as done
+// when its retry is refused. A cancelled canary puts the traffic back within a budget
+// (DefaultCancelBudget) that fits the seconds a cancelled GitHub Actions job has left.
 //
 // The package never reads the environment and never prints: it reports progress through the
 // logging.Logger it is given and returns results as values.
