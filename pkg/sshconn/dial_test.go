@@ -55,7 +55,7 @@ func TestDialKeyTypesAndFormats(t *testing.T) {
 					}
 					return false
 				}
-				if !waitFor(2*time.Second, accepted) {
+				if !waitFor(10*time.Second, accepted) { // sshd's log reaches us through a pipe
 					t.Errorf("sshd did not log a login with %s", fp)
 				}
 				assertNoSecrets(t, []string{pemText}, log.String())

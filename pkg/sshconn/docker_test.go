@@ -316,8 +316,10 @@ func TestDockerReconnectsAfterCut(t *testing.T) {
 func TestKeepaliveDetectsASilentNetwork(t *testing.T) {
 	t.Parallel()
 	id := localDaemonID(t)
+	// The link must die of missed keepalives here, so they are few; 250ms apart, a loaded machine
+	// does not miss two before the stall.
 	c, docker, proxy, log := dockerEnv(t, sshd.Options{}, func(cfg *Config) {
-		cfg.KeepaliveInterval = 100 * time.Millisecond
+		cfg.KeepaliveInterval = 250 * time.Millisecond
 		cfg.KeepaliveMaxMissed = 2
 	})
 	checkDaemon(t, docker, id)
@@ -325,14 +327,16 @@ func TestKeepaliveDetectsASilentNetwork(t *testing.T) {
 	if n := proxy.Stall(); n != 1 {
 		t.Fatalf("stalled %d connections, want 1", n)
 	}
-	if !waitFor(10*time.Second, func() bool { return !c.conn.alive() }) {
+	if !waitFor(10*time.Second, func() bool { return !connAlive(c) }) {
 		t.Fatalf("the connection still looks alive 10s after the network went silent:\n%s", log)
 	}
 	checkDaemon(t, docker, id)
-	if st := c.Stats(); st.Reconnects != 1 || st.Connections != 2 {
-		t.Errorf("Stats() = %+v, want 1 reconnect", st)
+	// How many reconnects it took is not the point (a loaded machine may lose a keepalive of the
+	// new link too): the API works again over a new connection.
+	if st := c.Stats(); st.Reconnects < 1 || st.Connections < 2 {
+		t.Errorf("Stats() = %+v, want at least 1 reconnect", st)
 	}
-	if want := "was lost (no reply to keepalives for 200ms (keepalive_interval 100ms, keepalive_max_missed 2)); reconnecting"; !strings.Contains(log.String(), want) {
+	if want := "was lost (no reply to keepalives for 500ms (keepalive_interval 250ms, keepalive_max_missed 2)); reconnecting"; !strings.Contains(log.String(), want) {
 		t.Errorf("log lacks %q:\n%s", want, log)
 	}
 }
@@ -389,7 +393,7 @@ func TestConcurrentDialsShareOneConnection(t *testing.T) {
 			round()
 			// Cut the link: the next burst of dials shares a single reconnect.
 			proxy.Cut()
-			waitFor(5*time.Second, func() bool { return !c.conn.alive() })
+			waitFor(5*time.Second, func() bool { return !connAlive(c) })
 			round()
 			st := c.Stats()
 			if st.Connections != 2 || st.Reconnects != 1 || st.Channels-before != 2*n || proxy.Accepted() != 2 {

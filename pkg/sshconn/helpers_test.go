@@ -51,6 +51,14 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 	return cond()
 }
 
+// connAlive reports whether c's current SSH connection is alive.
+func connAlive(c *Client) bool {
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	return conn != nil && conn.alive()
+}
+
 // config returns a Config that logs in to s as root with the key pemText and pins s's host key
 // through known_hosts, with short waits suited to tests.
 func config(s *sshd.Server, pemText string) Config {

@@ -32,8 +32,9 @@ func echoServer(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func roundTrip(c net.Conn, r *bufio.Reader, msg string) (string, error) {
-	_ = c.SetDeadline(time.Now().Add(300 * time.Millisecond))
+// roundTrip sends msg and reads the echo, waiting at most timeout.
+func roundTrip(c net.Conn, r *bufio.Reader, msg string, timeout time.Duration) (string, error) {
+	_ = c.SetDeadline(time.Now().Add(timeout))
 	if _, err := io.WriteString(c, msg+"\n"); err != nil {
 		return "", err
 	}
@@ -50,14 +51,14 @@ func TestProxyForwardsCutsAndStalls(t *testing.T) {
 	}
 	defer c.Close()
 	r := bufio.NewReader(c)
-	if got, err := roundTrip(c, r, "hello"); err != nil || got != "hello\n" {
+	if got, err := roundTrip(c, r, "hello", 10*time.Second); err != nil || got != "hello\n" {
 		t.Fatalf("through the proxy: got %q, %v; want the echo", got, err)
 	}
 
 	if got := p.Cut(); got != 1 {
 		t.Errorf("Cut() = %d, want 1 connection closed", got)
 	}
-	if _, err := roundTrip(c, r, "again"); err == nil {
+	if _, err := roundTrip(c, r, "again", 10*time.Second); err == nil {
 		t.Errorf("a cut connection still carries data")
 	}
 
@@ -68,13 +69,13 @@ func TestProxyForwardsCutsAndStalls(t *testing.T) {
 	}
 	defer c2.Close()
 	r2 := bufio.NewReader(c2)
-	if got, err := roundTrip(c2, r2, "second"); err != nil || got != "second\n" {
+	if got, err := roundTrip(c2, r2, "second", 10*time.Second); err != nil || got != "second\n" {
 		t.Fatalf("after a cut: got %q, %v; want the echo", got, err)
 	}
 	if got := p.Stall(); got != 1 {
 		t.Errorf("Stall() = %d, want 1 connection stalled", got)
 	}
-	_, err = roundTrip(c2, r2, "lost")
+	_, err = roundTrip(c2, r2, "lost", 300*time.Millisecond)
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Errorf("stalled connection: err = %v, want a read timeout (open but silent)", err)
@@ -98,7 +99,7 @@ func TestStallBlocksTheSenderLikeABlackHole(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if got, err := roundTrip(c, bufio.NewReader(c), "hello"); err != nil || got != "hello\n" {
+	if got, err := roundTrip(c, bufio.NewReader(c), "hello", 10*time.Second); err != nil || got != "hello\n" {
 		t.Fatalf("through the proxy: got %q, %v; want the echo", got, err)
 	}
 	p.Stall()
