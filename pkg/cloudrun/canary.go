@@ -405,7 +405,10 @@ func (k *canary) reportRollback(cancelled bool, start time.Time, planned *runpb.
 	c := k.c
 	took := c.now().Sub(start).Round(time.Millisecond)
 	var pending *PendingError
+	var refused *RefusedError
 	switch {
+	case errors.As(err, &refused):
+		return // the traffic is someone else's: the caller reports why it is left alone
 	case err == nil && planned != nil:
 		c.log.Infof("traffic of %s rolled back in %s: %s", k.ref.Service, took, describe(k.svc.GetTraffic()))
 	case err == nil:

@@ -69,6 +69,9 @@ func TestCanaryLeavesAManualShift(t *testing.T) {
 			if res.RolledBack {
 				t.Error("the canary says it rolled back over someone else's change")
 			}
+			if log := e.log.String(); strings.Contains(log, "could not be confirmed") || strings.Contains(log, "failed after") {
+				t.Errorf("the log reports the refusal as a failed rollback:\n%s", log)
+			}
 		})
 	}
 }
