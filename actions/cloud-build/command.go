@@ -63,6 +63,14 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 	if o.listFiles {
 		return listFiles(rt, o)
 	}
+	if v := rt.Getenv(TestEndpointsEnv); v != "" && deps.Endpoints == nil {
+		eps, err := testEndpoints(v)
+		if err != nil {
+			return err
+		}
+		rt.Warnf("%s is set: connecting to local fakes (%s, %s) without authentication", TestEndpointsEnv, eps[gcp.CloudBuild], eps[gcp.Storage])
+		deps.Endpoints, deps.Insecure = eps, true
+	}
 	sess, err := gcp.Connect(ctx, gcp.Config{
 		Project:         o.project,
 		CredentialsJSON: o.credentialsJSON,

@@ -1,11 +1,9 @@
 package cloudbuild_test
 
 import (
-	"context"
 	"errors"
-	"os"
 	"os/exec"
-	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,49 +11,41 @@ import (
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	cloudbuild "github.com/twittix/infra/actions/cloud-build"
+	"github.com/twittix/infra/internal/repotest"
 	"github.com/twittix/infra/internal/testenv/fakecloudbuild"
 	"github.com/twittix/infra/pkg/action"
-	"github.com/twittix/infra/pkg/gcp"
 )
 
-// Environment of the child process TestSIGTERMCancelsTheBuild starts.
+// What the runner does when a job is cancelled: SIGINT, SIGTERM 7.5 s later if the process still
+// runs, SIGKILL 2.5 s after that.
 const (
-	childEnv   = "CLOUD_BUILD_TEST_CHILD"
-	childBuild = "CLOUD_BUILD_TEST_ADDR"
-	childGCS   = "CLOUD_BUILD_TEST_GCS"
+	runnerTermAfter = 7500 * time.Millisecond
+	runnerKillAfter = 2500 * time.Millisecond
 )
 
-// TestMain runs the action as twittix-infra's main does when the test binary is started as the
-// child of TestSIGTERMCancelsTheBuild: signals cancel the context the action runs in.
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		cmd := cloudbuild.NewCommand(cloudbuild.Options{
-			Endpoints:  map[gcp.Service]string{gcp.CloudBuild: os.Getenv(childBuild), gcp.Storage: os.Getenv(childGCS)},
-			Insecure:   true,
-			LogPoll:    20 * time.Millisecond,
-			StatusPoll: 30 * time.Millisecond,
-		})
-		os.Exit(action.Main(ctx, []string{"cloud-build"}, []action.Command{cmd}))
-	}
-	os.Exit(m.Run())
-}
-
-func TestSIGTERMCancelsTheBuild(t *testing.T) {
+// TestJobCancelledCancelsTheBuild runs the real binary as the runner runs the action, cancels the
+// job as the runner does, and checks the build was cancelled through CancelBuild before the
+// process exited non-zero.
+func TestJobCancelledCancelsTheBuild(t *testing.T) {
 	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "twittix-infra")
+	if err := repotest.BuildBinary(bin, "sigterm-test"); err != nil { // the binary the image runs
+		t.Fatal(err)
+	}
 	fake := fakecloudbuild.Start(t, fakecloudbuild.Options{})
 	ws := workspace(t, map[string]string{
 		"cloudbuild.yaml": "steps:\n- id: long\n  name: ubuntu\n  entrypoint: bash\n  args: ['-c', 'echo started; sleep 120']\n",
 	})
 	var out syncBuffer
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.Command(bin, "cloud-build")
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Env = append(os.Environ(), childEnv+"=1", childBuild+"="+fake.Addr, childGCS+"="+fake.GCS.Endpoint())
+	cmd.Env = []string{
+		cloudbuild.TestEndpointsEnv + "=cloudbuild=" + fake.Addr + ",storage=" + fake.GCS.Endpoint(),
+		action.EnvName("config") + "=cloudbuild.yaml",
+	}
 	for k, v := range githubEnv(t, ws) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Env = append(cmd.Env, action.EnvName("config")+"=cloudbuild.yaml")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -63,26 +53,35 @@ func TestSIGTERMCancelsTheBuild(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 
 	// Once the build runs and its log shows in the job log, the runner cancels the job.
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(60 * time.Second)
 	for !strings.Contains(out.String(), `Step #0 - "long": started`) {
 		select {
 		case err := <-done:
 			t.Fatalf("the action ended before it was cancelled: %v\n%s", err, out.String())
 		case <-deadline:
+			cmd.Process.Kill()
 			t.Fatalf("the build log did not show up:\n%s", out.String())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("the action did not exit after SIGTERM:\n%s", out.String())
+	exited, err := waitDone(done, runnerTermAfter)
+	if !exited {
+		t.Logf("still running %v after SIGINT: SIGTERM", runnerTermAfter)
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if exited, err = waitDone(done, runnerKillAfter); !exited {
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("the action was still running %v after the job was cancelled: the runner would kill it\n%s", time.Since(start), out.String())
+		}
 	}
+	t.Logf("exited (%v) %v after SIGINT", err, time.Since(start).Round(time.Millisecond))
+
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != action.ExitFailure {
 		t.Errorf("exit = %v, want code %d", err, action.ExitFailure)
@@ -95,8 +94,19 @@ func TestSIGTERMCancelsTheBuild(t *testing.T) {
 		t.Errorf("CancelBuild called %d times, want 1", got)
 	}
 	contains(t, "log", out.String(),
+		"::warning::"+cloudbuild.TestEndpointsEnv+" is set: connecting to local fakes",
 		"::warning::The job was cancelled: CancelBuild sent for build "+builds[0].Id+"; Cloud Build confirmed it is CANCELLED",
 		"::error::build "+builds[0].Id+" cancelled because the job was cancelled",
 		"cloud-build was cancelled",
 	)
+}
+
+// waitDone waits for the process to end, at most d.
+func waitDone(done <-chan error, d time.Duration) (exited bool, err error) {
+	select {
+	case err = <-done:
+		return true, err
+	case <-time.After(d):
+		return false, nil
+	}
 }
