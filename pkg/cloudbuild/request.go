@@ -135,7 +135,11 @@ func (r *Request) Validate() error {
 	}
 	for _, t := range r.Tags {
 		if !buildTagRE.MatchString(t) {
-			bad("tags", "%q is not a valid build tag: use letters, digits, '_', '.' and '-', starting with a letter, digit or '_', at most 128 characters", t)
+			hint := ""
+			if strings.Contains(t, "/") {
+				hint = " (a ref name such as feature/x cannot be a tag as it is: replace its '/')"
+			}
+			bad("tags", "%q is not a valid build tag: use letters, digits, '_', '.' and '-', starting with a letter, digit or '_', at most 128 characters%s", t, hint)
 		}
 	}
 	if len(r.Tags) > maxTags-1 {

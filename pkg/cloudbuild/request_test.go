@@ -2,6 +2,7 @@ package cloudbuild
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,5 +188,26 @@ func TestPrepareServiceAccountNeedsLogs(t *testing.T) {
 	}
 	if p.Build.ServiceAccount != "projects/p-project/serviceAccounts/b@p-project.iam.gserviceaccount.com" || p.Build.LogsBucket != "gs://p-logs/builds" {
 		t.Errorf("build = %v", p.Build)
+	}
+}
+
+func TestValidateTags(t *testing.T) {
+	t.Parallel()
+	r := Request{Project: "my-project", Image: image, Tags: []string{"api", "feature/login"}}
+	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), `tags: "feature/login" is not a valid build tag`) ||
+		!strings.Contains(err.Error(), "replace its '/'") {
+		t.Errorf("Validate(ref name as tag) = %v, want the tag refused with a hint", err)
+	}
+	many := make([]string, maxTags)
+	for i := range many {
+		many[i] = fmt.Sprintf("t%d", i)
+	}
+	r.Tags = many
+	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "the action adds one") {
+		t.Errorf("Validate(%d tags) = %v, want too many: the submission tag needs a place", len(many), err)
+	}
+	r.Tags = many[:maxTags-1]
+	if err := r.Validate(); err != nil {
+		t.Errorf("Validate(%d tags) = %v", len(r.Tags), err)
 	}
 }
