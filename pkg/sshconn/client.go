@@ -311,17 +311,32 @@ func (c *Client) Stats() Stats {
 	return s
 }
 
+// closeBudget bounds how long Close waits for the client's goroutines. A cancelled GitHub job
+// gets SIGINT, then SIGTERM 7.5s later and SIGKILL 2.5s after that: cleanup must fit.
+const closeBudget = 2 * time.Second
+
 // Close closes the SSH connection and every connection opened through it, and waits for the
-// client's goroutines to end. DialContext fails with ErrClosed afterwards.
+// client's goroutines to end, for closeBudget at most: it then returns an error and leaves them
+// behind. DialContext fails with ErrClosed afterwards.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
 	conn := c.conn
 	c.mu.Unlock()
 	c.stopFunc()
-	if conn != nil {
-		conn.kill(ErrClosed)
+	done := make(chan struct{})
+	go func() {
+		if conn != nil {
+			conn.kill(ErrClosed)
+		}
+		c.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(closeBudget):
+		c.log.Warnf("ssh: the connection to %s did not finish closing within %s; giving up on it", c.plan.describe(), closeBudget)
+		return fmt.Errorf("sshconn: the connection to %s did not finish closing within %s", c.plan.describe(), closeBudget)
 	}
-	c.wg.Wait()
-	return nil
 }

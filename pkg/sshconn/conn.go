@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ type counters struct {
 type sshConn struct {
 	client *ssh.Client
 	jump   *ssh.Client
+	tcp    net.Conn // the TCP connection of the first hop: the jump host's, or the target's
 	done   chan struct{}
 
 	killOnce sync.Once
@@ -28,8 +30,8 @@ type sshConn struct {
 	why      error
 }
 
-func newSSHConn(client, jump *ssh.Client) *sshConn {
-	return &sshConn{client: client, jump: jump, done: make(chan struct{})}
+func newSSHConn(client, jump *ssh.Client, tcp net.Conn) *sshConn {
+	return &sshConn{client: client, jump: jump, tcp: tcp, done: make(chan struct{})}
 }
 
 // start runs the goroutines that watch the connection: one that notices it closing, one that
@@ -104,16 +106,20 @@ func (c *sshConn) keepalive(wg *sync.WaitGroup, interval time.Duration, maxMisse
 	}
 }
 
-// kill closes the connection, recording why the first time.
+// kill closes the connection, recording why the first time. It never waits for the server: the
+// TCP connection is closed first, which fails every read and write of the SSH connections over it
+// at once. (Closing the target's connection first would send a channel close to the jump host,
+// which blocks when the jump host's link is hung and its send buffer full.)
 func (c *sshConn) kill(why error) {
 	c.killOnce.Do(func() {
 		c.mu.Lock()
 		c.why = why
 		c.mu.Unlock()
-		c.client.Close()
+		c.tcp.Close()
 		if c.jump != nil {
 			c.jump.Close()
 		}
+		c.client.Close()
 	})
 }
 

@@ -137,7 +137,7 @@ func connectOnce(ctx context.Context, p *plan, log logging.Logger) (*sshConn, er
 		return nil, timedOut("SSH handshake with "+first.addr, err)
 	}
 	if p.jump == nil {
-		return newSSHConn(client, nil), nil
+		return newSSHConn(client, nil, nc), nil
 	}
 	jump := client
 	tc, err := jump.DialContext(actx, "tcp", p.target.addr)
@@ -150,7 +150,7 @@ func connectOnce(ctx context.Context, p *plan, log logging.Logger) (*sshConn, er
 		jump.Close()
 		return nil, timedOut("SSH handshake with "+p.target.addr+" through the jump host", err)
 	}
-	return newSSHConn(client, jump), nil
+	return newSSHConn(client, jump, nc), nil
 }
 
 // handshake runs the SSH handshake and authentication on nc, closing nc when ctx ends first.
