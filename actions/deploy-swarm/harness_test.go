@@ -124,7 +124,7 @@ func (h *harness) runAction(ctx context.Context, ws string, inputs map[string]st
 		"GITHUB_RUN_ID":      "4242",
 		"GITHUB_RUN_ATTEMPT": "1",
 	})
-	env.SetInputs(inputs)
+	env.SetStepInputs(t, "action.yml", inputs) // the runner passes every input, defaults included
 	var log actiontest.SyncBuffer
 	code := action.Main(ctx, []string{"deploy-swarm"}, []action.Command{Command},
 		action.WithGetenv(env.Getenv), action.WithWriter(&log))

@@ -78,7 +78,7 @@ func declare(in *action.Inputs, o *options) {
 			return nil
 		}})
 	in.String(&o.region, action.Input{Name: "region", Required: true, Usage: "The region of the service, e.g. europe-west1", Validate: gcp.ValidateRegion})
-	in.String(&o.project, action.Input{Name: "project", Usage: "The Google Cloud project ID (default: from the credentials or the environment)", Validate: gcp.ValidateProjectID})
+	in.String(&o.project, action.Input{Name: "project", Usage: "The Google Cloud project ID (default: GOOGLE_CLOUD_PROJECT and friends, else the credentials' project)", Validate: gcp.ValidateProjectID})
 	in.String(&o.credentialsJSON, action.Input{Name: "credentials_json", Secret: true, Usage: "A service account key or Workload Identity Federation configuration (JSON)"})
 
 	in.String(&o.image, action.Input{Name: "image", Usage: "The container image of the new revision (mode deploy)"})

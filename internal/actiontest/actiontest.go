@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Env is the environment the runner gives a step: GITHUB_ACTIONS=true, a workspace, empty
@@ -66,6 +68,40 @@ func (e *Env) SetInputs(inputs map[string]string) {
 	for name, value := range inputs {
 		e.Set("INPUT_"+strings.ToUpper(strings.ReplaceAll(name, " ", "_")), value)
 	}
+}
+
+// SetStepInputs sets the INPUT_<NAME> variables exactly as the runner does for a step that uses
+// the action of actionYML with `with:` inputs: every input the action declares gets a variable,
+// holding the step's value, else the input's default, else "". An input the action does not
+// declare fails t (the runner would only warn, and the input would be lost).
+func (e *Env) SetStepInputs(t testing.TB, actionYML string, with map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile(actionYML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Inputs map[string]struct {
+			Default *string `yaml:"default"`
+		} `yaml:"inputs"`
+	}
+	if err := yaml.Unmarshal(b, &meta); err != nil {
+		t.Fatalf("%s: %v", actionYML, err)
+	}
+	for name := range with {
+		if _, ok := meta.Inputs[name]; !ok {
+			t.Fatalf("%s declares no input %q", actionYML, name)
+		}
+	}
+	all := map[string]string{}
+	for name, in := range meta.Inputs {
+		value, ok := with[name]
+		if !ok && in.Default != nil {
+			value = *in.Default
+		}
+		all[name] = value
+	}
+	e.SetInputs(all)
 }
 
 // Workspace is GITHUB_WORKSPACE.

@@ -1,6 +1,8 @@
 package actiontest
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -45,5 +47,20 @@ func TestEnv(t *testing.T) {
 	}
 	if got := Visible("::add-mask::s3cret\nline"); got != "line" {
 		t.Errorf("Visible = %q", got)
+	}
+}
+
+func TestSetStepInputs(t *testing.T) {
+	t.Parallel()
+	yml := filepath.Join(t.TempDir(), "action.yml")
+	if err := os.WriteFile(yml, []byte("name: x\ninputs:\n  port:\n    default: \"22\"\n  host:\n    required: true\n  dry_run:\n    default: false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := NewEnv(t, nil)
+	e.SetStepInputs(t, yml, map[string]string{"host": "twittix-1"})
+	for k, want := range map[string]string{"INPUT_PORT": "22", "INPUT_HOST": "twittix-1", "INPUT_DRY_RUN": "false"} {
+		if got := e.Getenv(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
 	}
 }

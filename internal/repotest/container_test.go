@@ -11,7 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
 	"time"
+
+	"github.com/twittix/infra/internal/actiontest"
 )
 
 var (
@@ -100,9 +103,21 @@ func (r *runnerRun) run(t *testing.T, image string, inputs map[string]string, ar
 		"-e", "GITHUB_OUTPUT=/github/file_commands/" + filepath.Base(r.output),
 		"-e", "GITHUB_STEP_SUMMARY=/github/file_commands/" + filepath.Base(r.summary),
 		"-v", r.workspace + ":/github/workspace", "-v", r.fileCommands + ":/github/file_commands"}
-	for name, value := range inputs {
+	// The runner passes every input of the action, with its default when the step does not set
+	// it: a sub-action's defaults for a command, the root action's (none) otherwise.
+	env := actiontest.NewEnv(t, nil)
+	metadata := filepath.Join(Root(), "action.yml")
+	if len(args) > 0 {
+		if sub := filepath.Join(Root(), "actions", args[0], "action.yml"); fileExists(sub) {
+			metadata = sub
+			delete(inputs, "command")
+		}
+	}
+	env.SetStepInputs(t, metadata, inputs)
+	for name := range allInputNames(t, metadata) {
 		// The runner's name for an input's variable: INPUT_ + upper case, spaces to underscores.
-		cmdArgs = append(cmdArgs, "-e", "INPUT_"+strings.ToUpper(strings.ReplaceAll(name, " ", "_"))+"="+value)
+		v := "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
+		cmdArgs = append(cmdArgs, "-e", v+"="+env.Getenv(v))
 	}
 	cmdArgs = append(cmdArgs, image)
 	cmdArgs = append(cmdArgs, args...)
@@ -254,4 +269,22 @@ func TestContainerContract(t *testing.T) {
 			t.Errorf("exit code %d, want non-zero with an ::error:: line; log:\n%s", code, log)
 		}
 	})
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func allInputNames(t *testing.T, actionYML string) map[string]bool {
+	t.Helper()
+	meta, err := ReadActionMetadata(actionYML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for name := range meta.Inputs {
+		names[name] = true
+	}
+	return names
 }

@@ -110,11 +110,17 @@ func (in *Inputs) Outputs() []Output {
 	return slices.Clone(in.outputs)
 }
 
-// IsSet reports whether the named input was given a non-empty value (flag or environment), as
-// opposed to falling back to its default.
+// IsSet reports whether the named input was given a value other than its default (by a flag or
+// an INPUT_ variable). The GitHub runner passes the default of every input that a step does not
+// set, as if it were given: an input at its default is therefore "not set", whichever way it came.
 func (in *Inputs) IsSet(name string) bool {
 	i, ok := in.byName[name]
-	return ok && i.given
+	return ok && i.set()
+}
+
+// set reports whether the input has a value of its own: given, and not its default.
+func (i *input) set() bool {
+	return i.given && i.raw != i.Default
 }
 
 // Output declares an output.

@@ -221,3 +221,49 @@ func TestSplitList(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultsPassedByTheRunnerAreNotSet parses inputs as the GitHub runner passes them: the
+// default of every input the step does not set arrives in its INPUT_ variable too, and must not
+// count as set for conflicts and "required unless".
+func TestDefaultsPassedByTheRunnerAreNotSet(t *testing.T) {
+	t.Parallel()
+	declareSmall := func() (*Inputs, *bool, *string) {
+		in := NewInputs("test")
+		var insecure bool
+		var known, socket, host string
+		in.Bool(&insecure, Input{Name: "insecure", Default: "false", ConflictsWith: []string{"known_hosts"}})
+		in.String(&known, Input{Name: "known_hosts"})
+		in.String(&socket, Input{Name: "docker_host", Default: "unix:///var/run/docker.sock"})
+		in.String(&host, Input{Name: "host", RequiredUnless: []string{"docker_host"}})
+		return in, &insecure, &known
+	}
+	cases := []struct {
+		name    string
+		with    map[string]string // the step's with:
+		wantErr string
+	}{
+		{"defaults do not conflict", map[string]string{"known_hosts": "h ssh-ed25519 AAAA", "host": "h"}, ""},
+		{"a default does not satisfy required-unless", map[string]string{}, "input host: is required unless docker_host is set"},
+		{"a real value conflicts", map[string]string{"known_hosts": "x", "insecure": "true", "host": "h"}, "input insecure: is mutually exclusive with known_hosts"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in, _, _ := declareSmall()
+			vars := map[string]string{"GITHUB_WORKSPACE": t.TempDir()}
+			for _, i := range in.Inputs() {
+				vars[EnvName(i.Name)] = i.Default // as the runner: "" for inputs without a default
+			}
+			for k, v := range tc.with {
+				vars[EnvName(k)] = v
+			}
+			err := newLocalEnv(vars).runtime().Parse(in, nil)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("Parse: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("Parse error = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}

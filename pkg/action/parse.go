@@ -54,18 +54,18 @@ func (r *Runtime) validate(in *Inputs) error {
 	env := environment{workspace: r.Workspace()}
 	conflicts := map[[2]string]bool{}
 	for _, i := range in.inputs {
-		if !i.given && i.Required {
+		if i.raw == "" && i.Required {
 			errs = append(errs, &InputError{i.Name, "is required; " + usageHint(i)})
 			continue
 		}
-		if !i.given && len(i.RequiredUnless) > 0 && !slices.ContainsFunc(i.RequiredUnless, in.IsSet) {
+		if !i.set() && len(i.RequiredUnless) > 0 && !slices.ContainsFunc(i.RequiredUnless, in.IsSet) {
 			errs = append(errs, &InputError{i.Name, fmt.Sprintf("is required unless %s is set; %s",
 				orList(i.RequiredUnless), usageHint(i))})
 			continue
 		}
 		for _, other := range i.ConflictsWith {
 			pair := [2]string{min(i.Name, other), max(i.Name, other)}
-			if i.given && in.IsSet(other) && !conflicts[pair] {
+			if i.set() && in.IsSet(other) && !conflicts[pair] {
 				conflicts[pair] = true // each pair once, whichever side declares it
 				errs = append(errs, &InputError{i.Name, fmt.Sprintf("is mutually exclusive with %s; set only one of them", other)})
 			}
