@@ -65,7 +65,9 @@ func TestDiffSpecs(t *testing.T) {
 		{"replicas", func(s *swarm.ServiceSpec) { s.Mode.Replicated.Replicas = &two },
 			[]Change{{Field: "replicas", Before: "1", After: "2"}}},
 		{"env values hidden", func(s *swarm.ServiceSpec) { s.TaskTemplate.ContainerSpec.Env = []string{"A=secret", "B=2"} },
-			[]Change{{Field: "env", After: "added B; changed A (values hidden)"}}},
+			[]Change{{Field: "env", Summary: "A changed, B added (values hidden)"}}},
+		{"env names listed as a sentence", func(s *swarm.ServiceSpec) { s.TaskTemplate.ContainerSpec.Env = []string{"B=1", "C=2", "D=3"} },
+			[]Change{{Field: "env", Summary: "B, C and D added, A removed (values hidden)"}}},
 		{"ports", func(s *swarm.ServiceSpec) { s.EndpointSpec.Ports[0].PublishMode = swarm.PortConfigPublishModeHost },
 			[]Change{{Field: "ports", Before: "8080:80/tcp", After: "8080:80/tcp (host)"}}},
 		{"labels", func(s *swarm.ServiceSpec) { s.Labels["a"] = "c" },
@@ -93,6 +95,25 @@ func TestDiffSpecs(t *testing.T) {
 				t.Errorf("changes (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestChangeString(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		change Change
+		want   string
+	}{
+		{Change{Field: "image", Before: "app:v1", After: "app:v2"}, `image: "app:v1" -> "app:v2"`},
+		{Change{Field: "ports", After: "80:80/tcp"}, `ports: (none) -> "80:80/tcp"`},
+		{Change{Field: "labels", Before: "a=b"}, `labels: "a=b" -> (none)`},
+		{Change{Field: "env", Summary: "VERSION changed, DEBUG added, OLD removed (values hidden)"},
+			"env: VERSION changed, DEBUG added, OLD removed (values hidden)"},
+	}
+	for _, tc := range tests {
+		if got := tc.change.String(); got != tc.want {
+			t.Errorf("%+v.String() = %q, want %q", tc.change, got, tc.want)
+		}
 	}
 }
 

@@ -263,7 +263,7 @@ func (d *deployer) reportDryRun() {
 	for _, r := range d.result.Services {
 		d.log.Infof("%s: %s", r.Name, r.State)
 		for _, c := range r.Changes {
-			d.log.Infof("  %s: %q -> %q", c.Field, c.Before, c.After)
+			d.log.Infof("  %s", c)
 		}
 	}
 }

@@ -18,10 +18,28 @@ type Change struct {
 	// Field is what changes: image, replicas, env, ports, labels, secrets, configs, networks,
 	// resources, command, healthcheck, update_config, ... or a spec path for anything else.
 	Field string `json:"field"`
-	// Before and After describe the values. Environment values are never shown, only the names of
-	// the variables that are added, changed or removed.
+	// Before and After describe the values, "" for none.
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
+	// Summary replaces Before and After for a field whose values are not shown: the environment,
+	// whose values can be secrets, is summarized as "VERSION changed, DEBUG added (values hidden)".
+	Summary string `json:"summary,omitempty"`
+}
+
+// String renders the change on one line: `image: "app:v1" -> "app:v2"`, `ports: (none) ->
+// "8080:80/tcp"`, or `env: VERSION changed (values hidden)`.
+func (c Change) String() string {
+	if c.Summary != "" {
+		return c.Field + ": " + c.Summary
+	}
+	return fmt.Sprintf("%s: %s -> %s", c.Field, quotedOrNone(c.Before), quotedOrNone(c.After))
+}
+
+func quotedOrNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 // aspect renders one part of a spec, and clears it so that the rest can be compared.
@@ -144,14 +162,22 @@ func envChange(before, after []string) (Change, bool) {
 	}
 	var parts []string
 	for _, p := range []struct {
-		what string
 		keys []string
-	}{{"added", added}, {"changed", changed}, {"removed", removed}} {
+		what string
+	}{{changed, "changed"}, {added, "added"}, {removed, "removed"}} {
 		if len(p.keys) > 0 {
-			parts = append(parts, p.what+" "+strings.Join(p.keys, ", "))
+			parts = append(parts, listWords(p.keys)+" "+p.what)
 		}
 	}
-	return Change{Field: "env", After: strings.Join(parts, "; ") + " (values hidden)"}, true
+	return Change{Field: "env", Summary: strings.Join(parts, ", ") + " (values hidden)"}, true
+}
+
+// listWords joins words as in a sentence: "A", "A and B", "A, B and C".
+func listWords(words []string) string {
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // diffPaths lists the values that differ between two pruned JSON values, by dotted path.

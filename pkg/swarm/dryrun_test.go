@@ -138,12 +138,26 @@ secrets:
 		{"image", "twittix-test/app:v1", "twittix-test/app:v2"},
 		{"replicas", "1", "3"},
 		{"ports", "", "18080:8080/tcp (host)"},
-		{"env", "", "added C; changed A; removed B (values hidden)"},
 	}
 	for _, c := range checks {
 		if got := fields[c.field]; got.Before != c.before || got.After != c.after {
 			t.Errorf("change %s = %q -> %q, want %q -> %q", c.field, got.Before, got.After, c.before, c.after)
 		}
+	}
+	const envSummary = "A changed, C added, B removed (values hidden)"
+	if got := fields["env"]; got != (Change{Field: "env", Summary: envSummary}) {
+		t.Errorf("env change = %+v, want only the summary %q", got, envSummary)
+	}
+	for name, text := range map[string]string{"log": e.out.String(), "summary": res.Markdown()} {
+		if !strings.Contains(text, "env: "+envSummary) && !strings.Contains(text, "| env | "+envSummary+" |") {
+			t.Errorf("the %s does not say %q:\n%s", name, envSummary, text)
+		}
+		if strings.Contains(text, `""`) {
+			t.Errorf("the %s shows an empty quoted value:\n%s", name, text)
+		}
+	}
+	if !strings.Contains(e.out.String(), `ports: (none) -> "18080:8080/tcp (host)"`) {
+		t.Errorf("the log does not show the new port as added:\n%s", e.out.String())
 	}
 	if got := fields["secrets"]; !strings.Contains(got.Before, e.stack+"_token-") || got.Before == got.After {
 		t.Errorf("secrets change = %+v, want the rotated token", got)

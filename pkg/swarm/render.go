@@ -97,13 +97,28 @@ func (r *Result) writeChanges(b *strings.Builder) {
 			continue
 		}
 		if !any {
-			b.WriteString("\n#### Changes\n\n| Service | Field | Before | After |\n|---|---|---|---|\n")
+			b.WriteString("\n#### Changes\n\n| Service | Field | Change |\n|---|---|---|\n")
 			any = true
 		}
 		for _, c := range s.Changes {
-			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", cell(s.Name), cell(c.Field), code(c.Before), code(c.After))
+			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(s.Name), cell(c.Field), changeCell(c))
 		}
 	}
+}
+
+// changeCell renders a change as "`before` → `after`", with "(none)" for a missing value, or
+// as its summary when its values are hidden.
+func changeCell(c Change) string {
+	if c.Summary != "" {
+		return cell(c.Summary)
+	}
+	value := func(s string) string {
+		if s == "" {
+			return "(none)"
+		}
+		return code(s)
+	}
+	return value(c.Before) + " → " + value(c.After)
 }
 
 func (r *Result) writeObjects(b *strings.Builder) {

@@ -47,7 +47,8 @@ func renderCases() map[string]*Result {
 			Services: []ServiceResult{
 				{Name: "shop_api", Image: "ghcr.io/twittix/api:v2", ImageBefore: "ghcr.io/twittix/api:v1", Desired: 2, State: StateWouldUpdate, Changed: true,
 					Changes: []Change{{Field: "image", Before: "ghcr.io/twittix/api:v1", After: "ghcr.io/twittix/api:v2"},
-						{Field: "env", After: "added NEW_FLAG (values hidden)"}}},
+						{Field: "env", Summary: "VERSION changed, NEW_FLAG added, OLD_FLAG removed (values hidden)"},
+						{Field: "ports", After: "8080:80/tcp (host)"}}},
 				{Name: "shop_web", Image: "ghcr.io/twittix/web:v5", Desired: 1, State: StateWouldCreate, Changed: true},
 			},
 			Changed:  []string{"shop_api", "shop_web"},
