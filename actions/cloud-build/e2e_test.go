@@ -1,19 +1,17 @@
 package cloudbuild_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	cloudbuild "github.com/twittix/infra/actions/cloud-build"
+	"github.com/twittix/infra/internal/actiontest"
 	"github.com/twittix/infra/internal/testenv/fakecloudbuild"
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/gcp"
@@ -33,23 +31,6 @@ type run struct {
 	summary string
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // deps reaches the fake, polling fast.
 func deps(fake *fakecloudbuild.Server, insecure bool) cloudbuild.Options {
 	return cloudbuild.Options{
@@ -62,14 +43,10 @@ func deps(fake *fakecloudbuild.Server, insecure bool) cloudbuild.Options {
 }
 
 // githubEnv is the environment of a workflow run on a push to main, with workspace ws.
-func githubEnv(t *testing.T, ws string) map[string]string {
+func githubEnv(t *testing.T, ws string) *actiontest.Env {
 	t.Helper()
-	meta := t.TempDir()
-	vars := map[string]string{
-		"GITHUB_ACTIONS":       "true",
+	return actiontest.NewEnv(t, map[string]string{
 		"GITHUB_WORKSPACE":     ws,
-		"GITHUB_OUTPUT":        filepath.Join(meta, "output"),
-		"GITHUB_STEP_SUMMARY":  filepath.Join(meta, "summary"),
 		"GITHUB_SHA":           sha,
 		"GITHUB_REF":           "refs/heads/main",
 		"GITHUB_REF_NAME":      "main",
@@ -78,13 +55,7 @@ func githubEnv(t *testing.T, ws string) map[string]string {
 		"GITHUB_RUN_ID":        "1234567890",
 		"GITHUB_RUN_ATTEMPT":   "2",
 		"GOOGLE_CLOUD_PROJECT": project,
-	}
-	for _, f := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
-		if err := os.WriteFile(vars[f], nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return vars
+	})
 }
 
 // runAction runs the action against fake in workspace ws with inputs.
@@ -93,43 +64,16 @@ func runAction(t *testing.T, fake *fakecloudbuild.Server, ws string, inputs map[
 	return runWith(t, deps(fake, true), ws, inputs)
 }
 
+// runWith runs the action with the step inputs as the runner passes them (every input of
+// action.yml, defaults included).
 func runWith(t *testing.T, d cloudbuild.Options, ws string, inputs map[string]string) run {
 	t.Helper()
-	vars := githubEnv(t, ws)
-	for k, v := range inputs {
-		vars[action.EnvName(k)] = v
-	}
-	var log syncBuffer
+	env := githubEnv(t, ws)
+	env.SetStepInputs(t, "action.yml", inputs)
+	var log actiontest.SyncBuffer
 	code := action.Main(context.Background(), []string{"cloud-build"}, []action.Command{cloudbuild.NewCommand(d)},
-		action.WithGetenv(func(k string) string { return vars[k] }), action.WithWriter(&log))
-	out, err := os.ReadFile(vars["GITHUB_OUTPUT"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := os.ReadFile(vars["GITHUB_STEP_SUMMARY"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run{code: code, log: log.String(), outputs: parseOutputs(t, string(out)), summary: string(sum)}
-}
-
-// parseOutputs reads GITHUB_OUTPUT as the runner does: name<<DELIMITER ... DELIMITER records.
-func parseOutputs(t *testing.T, text string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		name, delim, ok := strings.Cut(sc.Text(), "<<")
-		if !ok {
-			t.Fatalf("GITHUB_OUTPUT line %q is not a heredoc", sc.Text())
-		}
-		var value []string
-		for sc.Scan() && sc.Text() != delim {
-			value = append(value, sc.Text())
-		}
-		out[name] = strings.Join(value, "\n")
-	}
-	return out
+		action.WithGetenv(env.Getenv), action.WithWriter(&log))
+	return run{code: code, log: log.String(), outputs: env.Outputs(t), summary: env.Summary(t)}
 }
 
 // workspace writes files (name -> content) into a new directory.

@@ -11,6 +11,7 @@ import (
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	cloudbuild "github.com/twittix/infra/actions/cloud-build"
+	"github.com/twittix/infra/internal/actiontest"
 	"github.com/twittix/infra/internal/repotest"
 	"github.com/twittix/infra/internal/testenv/fakecloudbuild"
 	"github.com/twittix/infra/pkg/action"
@@ -36,16 +37,12 @@ func TestJobCancelledCancelsTheBuild(t *testing.T) {
 	ws := workspace(t, map[string]string{
 		"cloudbuild.yaml": "steps:\n- id: long\n  name: ubuntu\n  entrypoint: bash\n  args: ['-c', 'echo started; sleep 120']\n",
 	})
-	var out syncBuffer
+	var out actiontest.SyncBuffer
 	cmd := exec.Command(bin, "cloud-build")
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Env = []string{
-		cloudbuild.TestEndpointsEnv + "=cloudbuild=" + fake.Addr + ",storage=" + fake.GCS.Endpoint(),
-		action.EnvName("config") + "=cloudbuild.yaml",
-	}
-	for k, v := range githubEnv(t, ws) {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	env := githubEnv(t, ws)
+	env.SetStepInputs(t, "action.yml", map[string]string{"config": "cloudbuild.yaml"})
+	cmd.Env = append(env.Environ(), cloudbuild.TestEndpointsEnv+"=cloudbuild="+fake.Addr+",storage="+fake.GCS.Endpoint())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,14 @@
 package promote_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twittix/infra/actions/promote"
+	"github.com/twittix/infra/internal/actiontest"
 	"github.com/twittix/infra/internal/testenv/fakemonitoring"
 	"github.com/twittix/infra/internal/testenv/fakerun"
 	"github.com/twittix/infra/pkg/action"
@@ -54,76 +50,28 @@ type run struct {
 	summary string
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
+// action runs the action with the step inputs as the runner passes them (every input of
+// action.yml, defaults included), against the fakes of e.
 func (e *env) action(t *testing.T, inputs map[string]string) run {
 	t.Helper()
-	dir := t.TempDir()
-	vars := map[string]string{
-		"GITHUB_ACTIONS":       "true",
-		"GITHUB_WORKSPACE":     dir,
-		"GITHUB_OUTPUT":        filepath.Join(dir, "output"),
-		"GITHUB_STEP_SUMMARY":  filepath.Join(dir, "summary"),
+	ghEnv := actiontest.NewEnv(t, map[string]string{
 		"GITHUB_SHA":           sha,
 		"GITHUB_REPOSITORY":    "twittix/web",
 		"GITHUB_RUN_ID":        "4242",
 		"GITHUB_SERVER_URL":    "https://github.com",
 		"GOOGLE_CLOUD_PROJECT": project,
-	}
-	for _, f := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
-		if err := os.WriteFile(vars[f], nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for k, v := range inputs {
-		vars[action.EnvName(k)] = v
-	}
+	})
+	ghEnv.SetStepInputs(t, "action.yml", inputs)
 	cmd := promote.NewCommand(promote.Options{
 		Endpoints:    map[gcp.Service]string{gcp.Run: e.run.Addr, gcp.Monitoring: e.mon.Addr},
 		Insecure:     true,
 		Retry:        gcp.RetryPolicy{Attempts: 3, Initial: 5 * time.Millisecond, Max: 10 * time.Millisecond, Multiplier: 2},
 		PollInterval: 5 * time.Millisecond,
 	})
-	var log syncBuffer
+	var log actiontest.SyncBuffer
 	code := action.Main(context.Background(), []string{"promote"}, []action.Command{cmd},
-		action.WithGetenv(func(k string) string { return vars[k] }), action.WithWriter(&log))
-	out, err := os.ReadFile(vars["GITHUB_OUTPUT"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := os.ReadFile(vars["GITHUB_STEP_SUMMARY"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run{code: code, log: log.b.String(), outputs: parseOutputs(t, string(out)), summary: string(sum)}
-}
-
-// parseOutputs reads GITHUB_OUTPUT as the runner does: name<<DELIMITER ... DELIMITER records.
-func parseOutputs(t *testing.T, text string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		name, delim, ok := strings.Cut(sc.Text(), "<<")
-		if !ok {
-			t.Fatalf("GITHUB_OUTPUT line %q is not a heredoc", sc.Text())
-		}
-		var value []string
-		for sc.Scan() && sc.Text() != delim {
-			value = append(value, sc.Text())
-		}
-		out[name] = strings.Join(value, "\n")
-	}
-	return out
+		action.WithGetenv(ghEnv.Getenv), action.WithWriter(&log))
+	return run{code: code, log: log.String(), outputs: ghEnv.Outputs(t), summary: ghEnv.Summary(t)}
 }
 
 func entries(t *testing.T, s string) string {

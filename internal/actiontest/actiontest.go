@@ -56,6 +56,17 @@ func (e *Env) Getenv(key string) string {
 	return e.vars[key]
 }
 
+// Environ returns the environment as KEY=VALUE strings, for a child process.
+func (e *Env) Environ() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.vars))
+	for k, v := range e.vars {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
 // Set sets a variable.
 func (e *Env) Set(key, value string) {
 	e.mu.Lock()
