@@ -19,9 +19,11 @@ func (d *deployer) apply(ctx context.Context) map[string]error {
 	for _, name := range d.result.Networks {
 		d.log.Infof("Created network %s", name)
 	}
-	for _, names := range [][]string{d.result.Secrets, d.result.Configs} {
-		for _, name := range names {
-			d.log.Infof("Created %s", name)
+	for _, objs := range []map[string]*fileObject{d.secrets, d.configs} {
+		for _, o := range sortedObjects(objs) {
+			if o.created {
+				d.log.Infof("Created %s %s (%s)", o.kind, o.name, o.key)
+			}
 		}
 	}
 

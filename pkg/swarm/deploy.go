@@ -260,6 +260,16 @@ func (d *deployer) reportDryRun() {
 	}
 	d.log.Infof("dry run: %d of %d services would change in stack %s; nothing was changed",
 		len(d.result.Changed), len(d.result.Services), d.opts.Stack)
+	for _, name := range d.result.Networks {
+		d.log.Infof("would create network %s", name)
+	}
+	for _, objs := range []map[string]*fileObject{d.secrets, d.configs} {
+		for _, o := range sortedObjects(objs) {
+			if o.id == "" && !o.external {
+				d.log.Infof("would create %s %s (%s)", o.kind, o.name, o.key)
+			}
+		}
+	}
 	for _, r := range d.result.Services {
 		d.log.Infof("%s: %s", r.Name, r.State)
 		for _, c := range r.Changes {

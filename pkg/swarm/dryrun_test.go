@@ -166,7 +166,10 @@ secrets:
 		t.Errorf("networks to create = %v, want %v", res.Networks, want)
 	}
 	if len(res.Secrets) != 1 {
-		t.Errorf("secrets to create = %v, want the new token", res.Secrets)
+		t.Fatalf("secrets to create = %v, want the new token", res.Secrets)
+	}
+	if want := "would create secret " + res.Secrets[0] + " (token)\n"; !strings.Contains(e.out.String(), want) {
+		t.Errorf("the log does not say %q:\n%s", want, e.out.String())
 	}
 	if strings.Contains(e.out.String(), "changed-secret-value") || strings.Contains(res.Markdown(), "changed-secret-value") {
 		t.Errorf("an environment value appears in the dry run's output")

@@ -111,6 +111,14 @@ configs:
 	if want := []string{second.Secrets[0].SecretName}; !cmp.Equal(res.Secrets, want) {
 		t.Errorf("created secrets = %v, want %v", res.Secrets, want)
 	}
+	for _, want := range []string{
+		"Created secret " + second.Secrets[0].SecretName + " (api_key)\n",
+		"Created config " + first.Configs[0].ConfigName + " (settings)\n",
+	} {
+		if !strings.Contains(e.out.String(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, e.out.String())
+		}
+	}
 	if strings.Contains(e.out.String(), "key-two") || strings.Contains(e.out.String(), "key-one") {
 		t.Errorf("secret content leaked into the output")
 	}
