@@ -37,6 +37,9 @@ services:
 		!strings.Contains(res.Failures[0].Reason, "no suitable node") {
 		t.Errorf("failures = %+v, want a timeout naming the scheduling error", res.Failures)
 	}
+	if want := "_web: 0/1 running, starting tasks, pending: no suitable node"; !strings.Contains(e.out.String(), want) {
+		t.Errorf("no progress line says why the task is pending (%q) in:\n%s", want, e.out.String())
+	}
 	if got := e.services(); len(got) != 0 {
 		t.Errorf("services after the rollback = %v, want the new service removed", got)
 	}

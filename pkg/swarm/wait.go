@@ -172,6 +172,7 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 	var (
 		lastFailure  swarm.Task
 		runningSince time.Time // when the latest running task started, on the swarm's clock
+		held         string    // why a task that should run is held back ("pending: no suitable node ...")
 	)
 	for _, task := range tasks {
 		if task.DesiredState == swarm.TaskStateRunning && task.Status.State == swarm.TaskStateRunning {
@@ -179,6 +180,9 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 			if task.Status.Timestamp.After(runningSince) {
 				runningSince = task.Status.Timestamp
 			}
+		}
+		if task.DesiredState == swarm.TaskStateRunning && beforeRunning(task.Status.State) && task.Status.Err != "" {
+			held = fmt.Sprintf("%s: %s", task.Status.State, task.Status.Err)
 		}
 		if msg := taskError(task); msg != "" && !task.Status.Timestamp.Before(t.since) {
 			t.lastErr = msg
@@ -205,6 +209,9 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 		// A service this run did not touch: its old update status says nothing about this run.
 		us = nil
 		t.state = "unchanged"
+	}
+	if held != "" {
+		t.state += ", " + held
 	}
 
 	msg := func() string {
@@ -264,6 +271,16 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 	}
 	t.expectAt = runningSince.Add(t.stableFor)
 	t.state = "verifying tasks are stable"
+}
+
+// beforeRunning reports whether a task in state s has yet to start running.
+func beforeRunning(s swarm.TaskState) bool {
+	switch s {
+	case swarm.TaskStateNew, swarm.TaskStateAllocated, swarm.TaskStatePending, swarm.TaskStateAssigned,
+		swarm.TaskStateAccepted, swarm.TaskStatePreparing, swarm.TaskStateReady, swarm.TaskStateStarting:
+		return true
+	}
+	return false
 }
 
 // swarmDefaultMonitor is the monitor period Swarm uses when a service sets none.

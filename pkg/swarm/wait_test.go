@@ -75,6 +75,32 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+func TestEvaluateShowsWhyTasksAreHeld(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	one := uint64(1)
+	svc := &swarm.Service{Spec: swarm.ServiceSpec{Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &one}}},
+		UpdateStatus: &swarm.UpdateStatus{State: swarm.UpdateStateUpdating}}
+	held := swarm.Task{DesiredState: swarm.TaskStateRunning, Status: swarm.TaskStatus{State: swarm.TaskStatePending, Timestamp: t0.Add(time.Second),
+		Err: "no suitable node (host-mode port already in use on 1 node)"}}
+	tests := []struct {
+		name string
+		kind targetKind
+		svc  *swarm.Service
+		want string
+	}{
+		{"updating", kindUpdated, svc, "update updating, pending: no suitable node (host-mode port already in use on 1 node)"},
+		{"created", kindCreated, &swarm.Service{Spec: svc.Spec}, "starting tasks, pending: no suitable node (host-mode port already in use on 1 node)"},
+	}
+	for _, tc := range tests {
+		tg := &target{name: "s", kind: tc.kind, since: t0}
+		evaluate(tg, tc.svc, []swarm.Task{held}, 3, t0.Add(2*time.Second))
+		if tg.state != tc.want || tg.done || tg.reason != "" {
+			t.Errorf("%s: state = %q (done %v, reason %q), want %q", tc.name, tg.state, tg.done, tg.reason, tc.want)
+		}
+	}
+}
+
 func TestTaskError(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
