@@ -69,7 +69,9 @@ type deployer struct {
 	failedNames    map[string]bool
 	removedNew     map[string]bool
 	rollbackFailed map[string]bool
-	cancelled      bool
+	// interrupted is set when the run stopped before it knew how the deploy ended: ctx was
+	// cancelled, or the swarm could not be watched. Nothing is rolled back or removed then.
+	interrupted bool
 }
 
 func (d *deployer) run(ctx context.Context) (err error) {
@@ -110,9 +112,9 @@ func (d *deployer) run(ctx context.Context) (err error) {
 		err = d.fail(ctx, failed)
 	}
 	if err != nil {
-		d.cancelled = ctx.Err() != nil
+		d.interrupted = true
 		d.finish(ctx)
-		if d.cancelled {
+		if ctx.Err() != nil {
 			return fmt.Errorf("deploy of stack %s interrupted, without rollback: %w", d.opts.Stack, err)
 		}
 		return err

@@ -13,15 +13,15 @@ import (
 
 const finishTimeout = 30 * time.Second
 
-// finish removes the secrets and configs no service uses any more (unless the run was cancelled)
-// and fills the result from the swarm's final state.
+// finish removes the secrets and configs no service uses any more (unless the run was
+// interrupted: Swarm may still need them) and fills the result from the swarm's final state.
 func (d *deployer) finish(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	final := map[string]swarm.Service{}
 	_ = parallel(ctx, 2, 2, func(ctx context.Context, i int) error {
 		if i == 0 {
-			if !d.cancelled {
+			if !d.interrupted {
 				d.collectGarbage(ctx)
 			}
 			return nil
@@ -93,7 +93,7 @@ func (d *deployer) stateOf(s *desiredService, t *target, failed bool) string {
 		return StateRolledBack
 	case d.failedNames[s.name]:
 		return StateFailed
-	case !t.done && t.kind != kindUnchanged && (d.cancelled || failed):
+	case !t.done && t.kind != kindUnchanged && (d.interrupted || failed):
 		return StatePending
 	}
 	switch t.kind {

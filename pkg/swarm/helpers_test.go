@@ -173,3 +173,33 @@ func (e errString) Error() string { return string(e) }
 func join(errs ...error) error { return errors.Join(errs...) }
 
 func wrap(err error) error { return fmt.Errorf("context: %w", err) }
+
+// faultyClient is the real daemon's client with some calls replaced, to make the daemon do what it
+// cannot be made to do on demand: hang, or fail. A nil hook calls the daemon.
+type faultyClient struct {
+	Client
+	taskList            func(ctx context.Context, opts client.TaskListOptions) (client.TaskListResult, error)
+	serviceUpdate       func(ctx context.Context, id string, opts client.ServiceUpdateOptions) (client.ServiceUpdateResult, error)
+	distributionInspect func(ctx context.Context, image string, opts client.DistributionInspectOptions) (client.DistributionInspectResult, error)
+}
+
+func (f *faultyClient) TaskList(ctx context.Context, opts client.TaskListOptions) (client.TaskListResult, error) {
+	if f.taskList != nil {
+		return f.taskList(ctx, opts)
+	}
+	return f.Client.TaskList(ctx, opts)
+}
+
+func (f *faultyClient) ServiceUpdate(ctx context.Context, id string, opts client.ServiceUpdateOptions) (client.ServiceUpdateResult, error) {
+	if f.serviceUpdate != nil {
+		return f.serviceUpdate(ctx, id, opts)
+	}
+	return f.Client.ServiceUpdate(ctx, id, opts)
+}
+
+func (f *faultyClient) DistributionInspect(ctx context.Context, image string, opts client.DistributionInspectOptions) (client.DistributionInspectResult, error) {
+	if f.distributionInspect != nil {
+		return f.distributionInspect(ctx, image, opts)
+	}
+	return f.Client.DistributionInspect(ctx, image, opts)
+}

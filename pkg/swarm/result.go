@@ -16,7 +16,7 @@ const (
 	StateRolledBack     = "rolled back"      // failed or was part of a failed deploy; back to its previous spec
 	StateRemovedNew     = "removed (failed)" // created by the failed run, then removed by the rollback
 	StateRollbackFailed = "rollback failed"  // the rollback did not converge either
-	StatePending        = "pending"          // the wait was cancelled before it converged
+	StatePending        = "pending"          // the wait stopped (cancelled, or the swarm unreachable) before it converged
 	StateSkipped        = "not deployed"     // the deploy stopped before reaching it
 
 	// Dry-run states.

@@ -61,8 +61,13 @@ type waiter struct {
 	withStatus bool
 }
 
-// maxPollErrors is the number of consecutive failed polls after which the wait gives up.
-const maxPollErrors = 5
+const (
+	// maxPollErrors is the number of consecutive failed polls after which the wait gives up.
+	maxPollErrors = 5
+	// pollTimeout bounds one poll, so that a connection that stopped answering counts as a failed
+	// poll instead of holding the wait forever.
+	pollTimeout = 30 * time.Second
+)
 
 // wait polls until every target is done, one fails (in a deploy) or the timeout. It returns the
 // targets that failed, or the context's error.
@@ -73,7 +78,11 @@ func (w *waiter) wait(ctx context.Context, targets []*target, timeout time.Durat
 	pollErrors := 0
 	for {
 		delay := w.opts.PollInterval
-		services, tasks, err := w.poll(ctx)
+		// A poll ends by the wait's deadline at the latest: the timeout holds even when the daemon
+		// stops answering.
+		pctx, cancel := context.WithTimeout(ctx, min(time.Until(deadline), pollTimeout))
+		services, tasks, err := w.poll(pctx)
+		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
