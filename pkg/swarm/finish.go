@@ -106,17 +106,23 @@ func (d *deployer) stateOf(s *desiredService, t *target, failed bool) string {
 }
 
 // collectGarbage removes the secrets and configs of the stack that no service references any
-// more. After a successful deploy the objects of the files are kept even if unused; after a
-// failure, the ones this run created and nothing uses go too.
+// more. After a successful deploy, that is every unused one but the objects of the files. After a
+// failure, only the ones this run created: the previous release's objects stay, since rolling
+// back to it (a rollback Swarm has yet to make, or a later `docker service rollback`) needs them.
 func (d *deployer) collectGarbage(ctx context.Context) {
-	keep := map[string]bool{}
-	if !d.result.Failed() {
-		for _, o := range d.secrets {
-			keep[o.name] = true
+	var keep func(name string) bool
+	if d.result.Failed() {
+		created := map[string]bool{}
+		for _, o := range slices.Concat(sortedObjects(d.secrets), sortedObjects(d.configs)) {
+			created[o.name] = o.created
 		}
-		for _, o := range d.configs {
-			keep[o.name] = true
+		keep = func(name string) bool { return !created[name] }
+	} else {
+		files := map[string]bool{}
+		for _, o := range slices.Concat(sortedObjects(d.secrets), sortedObjects(d.configs)) {
+			files[o.name] = true
 		}
+		keep = func(name string) bool { return files[name] }
 	}
 	var (
 		services client.ServiceListResult
@@ -154,12 +160,12 @@ func (d *deployer) collectGarbage(ctx context.Context) {
 	type object struct{ kind, id, name string }
 	var unused []object
 	for _, s := range secrets.Items {
-		if !used[s.ID] && !keep[s.Spec.Name] {
+		if !used[s.ID] && !keep(s.Spec.Name) {
 			unused = append(unused, object{kindSecret, s.ID, s.Spec.Name})
 		}
 	}
 	for _, s := range configs.Items {
-		if !used[s.ID] && !keep[s.Spec.Name] {
+		if !used[s.ID] && !keep(s.Spec.Name) {
 			unused = append(unused, object{kindConfig, s.ID, s.Spec.Name})
 		}
 	}
