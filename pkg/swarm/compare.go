@@ -29,6 +29,19 @@ func normalizeSpec(spec swarm.ServiceSpec, netNames map[string]string) swarm.Ser
 		one := uint64(1)
 		r.Replicas = &one
 	}
+	if rp := s.TaskTemplate.RestartPolicy; rp != nil {
+		// The daemon stores a restart policy without condition as "any", and no maximum or window
+		// as 0: the same policy.
+		if rp.Condition == swarm.RestartPolicyConditionAny {
+			rp.Condition = ""
+		}
+		if rp.MaxAttempts != nil && *rp.MaxAttempts == 0 {
+			rp.MaxAttempts = nil
+		}
+		if rp.Window != nil && *rp.Window == 0 {
+			rp.Window = nil
+		}
+	}
 	if s.TaskTemplate.Runtime == swarm.RuntimeContainer {
 		s.TaskTemplate.Runtime = ""
 	}

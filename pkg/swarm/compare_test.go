@@ -12,12 +12,14 @@ import (
 // sentSpec is a spec as convert makes it; storedSpec is the same service as the daemon returns
 // it, with its defaults filled in and networks by ID.
 func sentSpec() swarm.ServiceSpec {
+	delay := 100 * time.Millisecond
 	return swarm.ServiceSpec{
 		Annotations: swarm.Annotations{Name: "s_web", Labels: map[string]string{"a": "b"}},
 		TaskTemplate: swarm.TaskSpec{
 			ContainerSpec: &swarm.ContainerSpec{Image: "app:v1", Mounts: []mount.Mount{}, Hosts: []string{}, Env: []string{"A=1"}},
 			Networks:      []swarm.NetworkAttachmentConfig{{Target: "s_default", Aliases: []string{"web"}}},
 			Placement:     &swarm.Placement{},
+			RestartPolicy: &swarm.RestartPolicy{Delay: &delay},
 		},
 		Mode:         swarm.ServiceMode{Replicated: &swarm.ReplicatedService{}},
 		UpdateConfig: &swarm.UpdateConfig{Parallelism: 1, Monitor: time.Second},
@@ -33,6 +35,8 @@ func storedSpec() swarm.ServiceSpec {
 	s.TaskTemplate.Runtime = swarm.RuntimeContainer
 	s.TaskTemplate.Networks = []swarm.NetworkAttachmentConfig{{Target: "net-id-1", Aliases: []string{"web"}}}
 	s.TaskTemplate.Placement = nil
+	zero := uint64(0)
+	s.TaskTemplate.RestartPolicy.Condition, s.TaskTemplate.RestartPolicy.MaxAttempts = swarm.RestartPolicyConditionAny, &zero
 	s.Mode.Replicated.Replicas = &one
 	s.UpdateConfig.FailureAction, s.UpdateConfig.Order = swarm.UpdateFailureActionPause, swarm.UpdateOrderStopFirst
 	s.EndpointSpec.Ports[0].Protocol, s.EndpointSpec.Ports[0].PublishMode = "tcp", swarm.PortConfigPublishModeIngress

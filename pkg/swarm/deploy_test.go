@@ -52,6 +52,8 @@ services:
       replicas: 2
       labels:
         tier: front
+      restart_policy:
+        delay: 1s
       update_config:
         monitor: 1s
   worker:
