@@ -171,16 +171,19 @@ func (d *deployer) plan(ctx context.Context) error {
 	}
 
 	cfg := d.project.Config
-	// Ask the registry for the images while the networks, secrets and configs are made.
+	// Ask the registry for the images while the networks, secrets and configs are made. An error
+	// on the way cancels the questions still open rather than waiting for a slow registry.
 	resolver := &imageResolver{c: d.c, log: d.log}
 	var prefetch sync.WaitGroup
 	defer prefetch.Wait()
+	prefetchCtx, cancelPrefetch := context.WithCancel(ctx)
+	defer cancelPrefetch()
 	for _, image := range imagesToResolve(d.ns, cfg, existing, d.opts.ResolveImage) {
 		auth := ""
 		if d.opts.WithRegistryAuth {
 			auth, _ = encodedAuth(image, d.opts.Registries)
 		}
-		prefetch.Go(func() { resolver.resolve(ctx, image, auth) })
+		prefetch.Go(func() { resolver.resolve(prefetchCtx, image, auth) })
 	}
 
 	created, err := planNetworks(ctx, d.c, d.ns, cfg, networks, d.opts.DryRun)

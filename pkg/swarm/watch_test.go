@@ -73,3 +73,27 @@ func TestUnwatchableStackIsNotReportedDeployed(t *testing.T) {
 		t.Errorf("the deploy lock is still held: %+v", l.Spec.Labels)
 	}
 }
+
+// TestPlanErrorDoesNotWaitForTheRegistry: an input error found while the registry is asked for
+// digests comes back at once, not when a slow registry answers.
+func TestPlanErrorDoesNotWaitForTheRegistry(t *testing.T) {
+	e := newEnv(t, "slowreg")
+	c := &faultyClient{Client: e.c}
+	c.distributionInspect = func(ctx context.Context, _ string, _ client.DistributionInspectOptions) (client.DistributionInspectResult, error) {
+		<-ctx.Done() // a registry that never answers
+		return client.DistributionInspectResult{}, ctx.Err()
+	}
+	o := e.options(e.write("compose.yml", oneWeb+"    networks: [outside]\nnetworks:\n  outside:\n    external: true\n"))
+	o.ResolveImage = ResolveAlways
+	ctx, cancel := context.WithTimeout(t.Context(), 40*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := Deploy(ctx, c, e.log, o)
+
+	if err == nil || !strings.Contains(err.Error(), `network "outside" is declared as external`) {
+		t.Fatalf("Deploy error = %v, want the missing external network", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("Deploy took %s to report an input error: it waited for the registry", took)
+	}
+}
