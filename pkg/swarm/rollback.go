@@ -61,11 +61,12 @@ func (d *deployer) rollback(ctx context.Context) error {
 	}
 
 	var (
-		mu      sync.Mutex
-		waitFor []*target
+		mu       sync.Mutex
+		waitFor  []*target
+		refusals []ServiceFailure
 	)
 	since := d.clock.now()
-	err = parallel(ctx, len(d.services), maxParallel, func(ctx context.Context, i int) error {
+	_ = parallel(ctx, len(d.services), maxParallel, func(ctx context.Context, i int) error {
 		s := d.services[i]
 		t := d.targets[s.name]
 		if t == nil || t.kind == kindUnchanged {
@@ -75,29 +76,27 @@ func (d *deployer) rollback(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		if t.kind == kindCreated {
-			d.log.Infof("Removing service %s, created by this deploy", s.name)
-			if _, err := d.c.ServiceRemove(ctx, t.id, client.ServiceRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
-				return fmt.Errorf("failed to remove service %s: %w", s.name, err)
-			}
-			mu.Lock()
-			d.removedNew[s.name] = true
-			mu.Unlock()
-			return nil
-		}
-		if err := d.rollbackService(ctx, s, cur); err != nil {
-			return err
-		}
-		rt := &target{id: t.id, name: t.name, kind: kindRollback, since: since}
+		err := d.undo(ctx, s, t, cur)
 		mu.Lock()
-		waitFor = append(waitFor, rt)
-		mu.Unlock()
+		defer mu.Unlock()
+		switch {
+		case err != nil:
+			// The other services are still rolled back and waited for.
+			d.rollbackFailed[s.name] = true
+			refusals = append(refusals, ServiceFailure{Service: s.name, Reason: "the rollback failed: " + err.Error()})
+			d.log.Warnf("service %s: the rollback failed: %v", s.name, err)
+		case t.kind == kindCreated:
+			d.removedNew[s.name] = true
+		default:
+			waitFor = append(waitFor, &target{id: t.id, name: t.name, kind: kindRollback, since: since})
+		}
 		return nil
 	})
 	d.result.RolledBack = true
-	if err != nil {
-		d.result.Failures = append(d.result.Failures, ServiceFailure{Service: d.opts.Stack, Reason: "the rollback failed: " + err.Error()})
-		return nil
+	slices.SortFunc(refusals, func(a, b ServiceFailure) int { return strings.Compare(a.Service, b.Service) })
+	d.result.Failures = append(d.result.Failures, refusals...)
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	if len(waitFor) == 0 {
 		return nil
@@ -120,6 +119,18 @@ func (d *deployer) rollback(ctx context.Context) error {
 	}
 	if len(failed) == 0 {
 		d.log.Infof("Rollback of stack %s converged", d.opts.Stack)
+	}
+	return nil
+}
+
+// undo removes a service the run created, or puts one it updated back to its previous spec.
+func (d *deployer) undo(ctx context.Context, s *desiredService, t *target, cur swarm.Service) error {
+	if t.kind != kindCreated {
+		return d.rollbackService(ctx, s, cur)
+	}
+	d.log.Infof("Removing service %s, created by this deploy", s.name)
+	if _, err := d.c.ServiceRemove(ctx, t.id, client.ServiceRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("failed to remove service %s: %w", s.name, err)
 	}
 	return nil
 }
