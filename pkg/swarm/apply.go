@@ -65,7 +65,7 @@ func (d *deployer) apply(ctx context.Context) map[string]error {
 
 // applyService creates or updates one service when it changed, and returns what to wait for.
 func (d *deployer) applyService(ctx context.Context, s *desiredService, since time.Time) (*target, error) {
-	t := &target{name: s.name, since: since}
+	t := &target{name: s.name, since: since, want: s.spec.TaskTemplate.ContainerSpec}
 	switch {
 	case s.existing == nil:
 		d.log.Infof("Creating service %s (%s)", s.name, imageOf(s.spec))

@@ -30,6 +30,9 @@ type Client interface {
 	ServiceLogs(ctx context.Context, serviceID string, options client.ServiceLogsOptions) (client.ServiceLogsResult, error)
 
 	TaskList(ctx context.Context, options client.TaskListOptions) (client.TaskListResult, error)
+	TaskLogs(ctx context.Context, taskID string, options client.TaskLogsOptions) (client.TaskLogsResult, error)
+
+	ContainerInspect(ctx context.Context, containerID string, options client.ContainerInspectOptions) (client.ContainerInspectResult, error)
 }
 
 var _ Client = (*client.Client)(nil)

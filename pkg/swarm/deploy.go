@@ -57,6 +57,7 @@ type deployer struct {
 	ns      convert.Namespace
 	result  *Result
 	clock   swarmClock
+	node    string // the ID of the manager node the client talks to
 
 	services []*desiredService
 	prune    []swarm.Service
@@ -132,6 +133,7 @@ func (d *deployer) checkManager(ctx context.Context) error {
 	if !info.Info.Swarm.ControlAvailable {
 		return errors.New(`this node is not a swarm manager: deploy to a manager node, or make this one a manager with "docker swarm init" or "docker swarm join"`)
 	}
+	d.node = info.Info.Swarm.NodeID
 	d.clock = swarmClock{local: time.Now(), remote: time.Now()}
 	if t, err := time.Parse(time.RFC3339Nano, info.Info.SystemTime); err == nil {
 		d.clock.remote = t

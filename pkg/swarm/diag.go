@@ -1,13 +1,9 @@
 package swarm
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -16,32 +12,34 @@ import (
 	"github.com/moby/moby/client"
 )
 
-const (
-	maxTaskErrors = 5
-	logsTimeout   = 10 * time.Second
-)
+const maxTaskErrors = 5
 
 // diagnose gathers what explains a failing service: the errors of its latest tasks, newest
-// first, and the last lines of its logs.
-func diagnose(ctx context.Context, c Client, t *target, tail int) ServiceFailure {
+// first, and the last lines that its failing tasks logged. Where the reason cites a task, it is
+// described as well as can be (an unhealthy container says so, with its health check output).
+func (d *deployer) diagnose(ctx context.Context, t *target) ServiceFailure {
 	f := ServiceFailure{Service: t.name, Reason: t.reason}
-	res, err := c.TaskList(ctx, client.TaskListOptions{Filters: make(client.Filters).Add("service", t.id)})
+	res, err := d.c.TaskList(ctx, client.TaskListOptions{Filters: make(client.Filters).Add("service", t.id)})
 	if err != nil {
 		f.TaskErrors = append(f.TaskErrors, fmt.Sprintf("(could not list its tasks: %v)", err))
-	} else {
-		f.TaskErrors = taskErrors(res.Items, t.since)
 	}
+	tasks := res.Items
+	failing := failingTasks(tasks, t)
+	describer := &taskDescriber{c: d.c, node: d.node}
+	f.TaskErrors = append(f.TaskErrors, taskErrors(ctx, describer, tasks, t.since)...)
+	f.Reason = explain(ctx, describer, t, tasks, failing)
+
 	tty := t.service != nil && t.service.Spec.TaskTemplate.ContainerSpec != nil && t.service.Spec.TaskTemplate.ContainerSpec.TTY
-	logs, err := serviceLogs(ctx, c, t.id, tail, tty)
+	logs, note, err := failureLogs(ctx, d.c, t.id, failing, d.opts.LogTail, tty)
 	if err != nil {
 		logs = append(logs, fmt.Sprintf("(could not read its logs: %v)", err))
 	}
-	f.Logs = logs
+	f.Logs, f.LogsNote = logs, note
 	return f
 }
 
 // taskErrors describes the failed or stuck tasks updated since the deploy started, newest first.
-func taskErrors(tasks []swarm.Task, since time.Time) []string {
+func taskErrors(ctx context.Context, describer *taskDescriber, tasks []swarm.Task, since time.Time) []string {
 	tasks = slices.Clone(tasks)
 	slices.SortFunc(tasks, func(a, b swarm.Task) int { return b.Status.Timestamp.Compare(a.Status.Timestamp) })
 	var out []string
@@ -49,15 +47,11 @@ func taskErrors(tasks []swarm.Task, since time.Time) []string {
 		if task.Status.Timestamp.Before(since) {
 			continue
 		}
-		msg := taskError(task)
+		msg := describer.describe(ctx, task)
 		if msg == "" {
 			continue
 		}
-		id := task.ID
-		if len(id) > 12 {
-			id = id[:12]
-		}
-		out = append(out, fmt.Sprintf("task %s (slot %d, image %s) %s", id, task.Slot, taskImage(task), msg))
+		out = append(out, fmt.Sprintf("task %s (slot %d, image %s) %s", shortID(task.ID), task.Slot, taskImage(task), msg))
 		if len(out) == maxTaskErrors {
 			break
 		}
@@ -65,64 +59,53 @@ func taskErrors(tasks []swarm.Task, since time.Time) []string {
 	return out
 }
 
+// taskInMessageRE finds the task Swarm names in an update status ("update paused due to failure
+// or early termination of task 8h5g36wt04fz0loa5bhj4mu2i").
+var taskInMessageRE = regexp.MustCompile(`\btask ([a-z0-9]{25})\b`)
+
+// explain returns t's reason with the task behind it described as well as can be: the task the
+// reason cites, else the one Swarm's update status names, else the latest failing task in error.
+func explain(ctx context.Context, describer *taskDescriber, t *target, tasks, failing []swarm.Task) string {
+	cause, said := t.cause, t.causeText
+	if cause == nil && t.service != nil && t.service.UpdateStatus != nil {
+		if m := taskInMessageRE.FindStringSubmatch(t.service.UpdateStatus.Message); m != nil {
+			if i := slices.IndexFunc(tasks, func(task swarm.Task) bool { return task.ID == m[1] }); i >= 0 {
+				cause = &tasks[i]
+			}
+		}
+	}
+	if cause == nil {
+		for i := len(failing) - 1; i >= 0; i-- {
+			if taskError(failing[i]) != "" {
+				cause = &failing[i]
+				break
+			}
+		}
+	}
+	if cause == nil {
+		return t.reason
+	}
+	desc := describer.describe(ctx, *cause)
+	switch {
+	case desc == "" || desc == said:
+		return t.reason
+	case said != "" && strings.Contains(t.reason, said):
+		return strings.Replace(t.reason, said, desc, 1)
+	default:
+		return t.reason + ": " + desc
+	}
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
 func taskImage(task swarm.Task) string {
 	if cs := task.Spec.ContainerSpec; cs != nil {
 		return cs.Image
 	}
 	return "?"
-}
-
-// serviceLogs returns the last tail lines of a service's logs (stdout and stderr, in order).
-func serviceLogs(ctx context.Context, c Client, id string, tail int, tty bool) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, logsTimeout)
-	defer cancel()
-	rc, err := c.ServiceLogs(ctx, id, client.ServiceLogsOptions{ShowStdout: true, ShowStderr: true, Tail: fmt.Sprint(tail)})
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	var text bytes.Buffer
-	if tty {
-		_, err = io.Copy(&text, io.LimitReader(rc, 1<<20))
-	} else {
-		err = demux(&text, io.LimitReader(rc, 1<<20))
-	}
-	lines := lastLines(text.String(), tail)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return lines, err
-	}
-	return lines, nil
-}
-
-// demux copies the payloads of a multiplexed stdout/stderr stream (8-byte frame headers) to w,
-// keeping their order.
-func demux(w io.Writer, r io.Reader) error {
-	br := bufio.NewReader(r)
-	var hdr [8]byte
-	for {
-		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil
-			}
-			return err
-		}
-		size := binary.BigEndian.Uint32(hdr[4:])
-		if _, err := io.CopyN(w, br, int64(size)); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-func lastLines(s string, n int) []string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) == 1 && lines[0] == "" {
-		return nil
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return lines
 }

@@ -181,6 +181,7 @@ type faultyClient struct {
 	taskList            func(ctx context.Context, opts client.TaskListOptions) (client.TaskListResult, error)
 	serviceUpdate       func(ctx context.Context, id string, opts client.ServiceUpdateOptions) (client.ServiceUpdateResult, error)
 	distributionInspect func(ctx context.Context, image string, opts client.DistributionInspectOptions) (client.DistributionInspectResult, error)
+	taskLogs            func(ctx context.Context, id string, opts client.TaskLogsOptions) (client.TaskLogsResult, error)
 }
 
 func (f *faultyClient) TaskList(ctx context.Context, opts client.TaskListOptions) (client.TaskListResult, error) {
@@ -202,4 +203,12 @@ func (f *faultyClient) DistributionInspect(ctx context.Context, image string, op
 		return f.distributionInspect(ctx, image, opts)
 	}
 	return f.Client.DistributionInspect(ctx, image, opts)
+}
+
+// TaskLogs is replaced by the taskLogs hook when set.
+func (f *faultyClient) TaskLogs(ctx context.Context, id string, opts client.TaskLogsOptions) (client.TaskLogsResult, error) {
+	if f.taskLogs != nil {
+		return f.taskLogs(ctx, id, opts)
+	}
+	return f.Client.TaskLogs(ctx, id, opts)
 }

@@ -46,7 +46,8 @@ func evaluateJob(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures 
 	t.running, t.desired = completed, want
 	t.state = fmt.Sprintf("job: %d of %d tasks completed", completed, want)
 	if failures >= maxFailures {
-		t.reason = fmt.Sprintf("%d job tasks failed, the last one: %s", failures, taskError(lastFailure))
+		t.cause, t.causeText = &lastFailure, taskError(lastFailure)
+		t.reason = fmt.Sprintf("%d job tasks failed, the last one: %s", failures, t.causeText)
 		return
 	}
 	t.done = completed >= want && active == 0

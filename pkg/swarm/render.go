@@ -3,6 +3,7 @@ package swarm
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"strings"
 	"time"
 )
@@ -69,8 +70,9 @@ func (r *Result) Markdown() string {
 			for strings.Contains(strings.Join(f.Logs, "\n"), fence) {
 				fence += "`"
 			}
-			fmt.Fprintf(&b, "\n<details><summary>Last %d log lines</summary>\n\n%stext\n%s\n%s\n\n</details>\n",
-				len(f.Logs), fence, strings.Join(f.Logs, "\n"), fence)
+			title := f.logsTitle()
+			fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n%stext\n%s\n%s\n\n</details>\n",
+				html.EscapeString(strings.ToUpper(title[:1])+title[1:]), fence, strings.Join(f.Logs, "\n"), fence)
 		}
 	}
 	return b.String()

@@ -40,6 +40,12 @@ func renderCases() map[string]*Result {
 				Reason:     "the update paused: update paused due to failure or early termination of task x",
 				TaskErrors: []string{"task abc (slot 1, image ghcr.io/twittix/api:v2) failed (exit code 1): task: non-zero exit (1)"},
 				Logs:       []string{"starting api v2", "panic: config ``` missing | pipe"},
+			}, {
+				Service:    "shop_web",
+				Reason:     "3 tasks failed since the deploy started, the last one: unhealthy: 503 Service Unavailable",
+				TaskErrors: []string{"task def (slot 1, image ghcr.io/twittix/web:v5) unhealthy: 503 Service Unavailable"},
+				Logs:       []string{"web v4 listening on :8080"},
+				LogsNote:   "its failing tasks logged nothing; these are the last lines of its other tasks",
 			}},
 		},
 		"dryrun": {

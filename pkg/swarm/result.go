@@ -76,8 +76,21 @@ type ServiceFailure struct {
 	Reason string `json:"reason"`
 	// TaskErrors are the errors of its latest failed tasks, newest first.
 	TaskErrors []string `json:"task_errors,omitempty"`
-	// Logs are the last lines of its logs.
+	// Logs are the last lines that its failing tasks (the tasks of the spec the run deployed)
+	// printed, oldest first. When those printed nothing, they are the lines of its other tasks,
+	// and LogsNote says so.
 	Logs []string `json:"logs,omitempty"`
+	// LogsNote says where Logs come from when they are not the failing tasks' own lines.
+	LogsNote string `json:"logs_note,omitempty"`
+}
+
+// logsTitle introduces the Logs: "last 30 log lines of its failing tasks", followed by the note,
+// if any, that says where they come from instead.
+func (f ServiceFailure) logsTitle() string {
+	if f.LogsNote != "" {
+		return fmt.Sprintf("last %d log lines (%s)", len(f.Logs), f.LogsNote)
+	}
+	return fmt.Sprintf("last %d log lines of its failing tasks", len(f.Logs))
 }
 
 // Failed reports whether the deploy failed.

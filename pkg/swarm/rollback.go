@@ -22,15 +22,15 @@ func (d *deployer) fail(ctx context.Context, failed []*target) error {
 	for _, t := range failed {
 		f := ServiceFailure{Service: t.name, Reason: t.reason}
 		if t.id != "" {
-			f = diagnose(ctx, d.c, t, d.opts.LogTail)
+			f = d.diagnose(ctx, t)
 		}
 		d.result.Failures = append(d.result.Failures, f)
-		d.log.Warnf("service %s failed: %s", t.name, t.reason)
+		d.log.Warnf("service %s failed: %s", t.name, f.Reason)
 		for _, e := range f.TaskErrors {
 			d.log.Infof("  %s", e)
 		}
 		if len(f.Logs) > 0 {
-			d.log.Infof("  last %d log lines of %s:", len(f.Logs), t.name)
+			d.log.Infof("  %s:", f.logsTitle())
 			for _, l := range f.Logs {
 				d.log.Infof("  | %s", l)
 			}
@@ -88,7 +88,8 @@ func (d *deployer) rollback(ctx context.Context) error {
 		case t.kind == kindCreated:
 			d.removedNew[s.name] = true
 		default:
-			waitFor = append(waitFor, &target{id: t.id, name: t.name, kind: kindRollback, since: since})
+			waitFor = append(waitFor, &target{id: t.id, name: t.name, kind: kindRollback, since: since,
+				want: s.existing.Spec.TaskTemplate.ContainerSpec})
 		}
 		return nil
 	})
@@ -111,7 +112,7 @@ func (d *deployer) rollback(ctx context.Context) error {
 		return err
 	}
 	for _, t := range failed {
-		f := diagnose(ctx, d.c, t, d.opts.LogTail)
+		f := d.diagnose(ctx, t)
 		f.Reason = "the rollback did not converge: " + t.reason
 		d.result.Failures = append(d.result.Failures, f)
 		d.log.Warnf("service %s: %s", t.name, f.Reason)

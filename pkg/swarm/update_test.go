@@ -87,14 +87,26 @@ func TestUnhealthyUpdateIsRolledBack(t *testing.T) {
 		t.Fatalf("result rolled back = %v, failures = %+v; want one failure, rolled back", res.RolledBack, res.Failures)
 	}
 	f := res.Failures[0]
-	if f.Service != e.stack+"_web" || !strings.Contains(f.Reason, "update paused") {
-		t.Errorf("failure = %s: %s, want the web update paused", f.Service, f.Reason)
+	// The app exits 0 when Swarm stops it: its task "completed". The reason is its healthcheck,
+	// whose output (the probe's "500 Internal Server Error") the container keeps.
+	const unhealthy = "unhealthy: 500 Internal Server Error"
+	if f.Service != e.stack+"_web" || !strings.Contains(f.Reason, "the update paused") || !strings.HasSuffix(f.Reason, ": "+unhealthy) {
+		t.Errorf("failure = %s: %s, want the web update paused, %s", f.Service, f.Reason, unhealthy)
 	}
-	if len(f.TaskErrors) == 0 || !strings.Contains(strings.Join(f.TaskErrors, "\n"), "twittix-test/app:v2") {
-		t.Errorf("task errors = %q, want the failed v2 task", f.TaskErrors)
+	if !strings.Contains(e.out.String(), "failed: "+f.Reason+"\n") {
+		t.Errorf("the log does not give the reason %q:\n%s", f.Reason, e.out.String())
 	}
-	if !strings.Contains(strings.Join(f.Logs, "\n"), "health check failing") {
-		t.Errorf("logs = %q, want the server's health check lines", f.Logs)
+	if len(f.TaskErrors) == 0 || !strings.Contains(f.TaskErrors[0], "twittix-test/app:v2) "+unhealthy) {
+		t.Errorf("task errors = %q, want the v2 task %s", f.TaskErrors, unhealthy)
+	}
+	if strings.Contains(f.Reason+strings.Join(f.TaskErrors, "\n"), "should keep running") {
+		t.Errorf("the failure still blames the exit of the task: %s %q", f.Reason, f.TaskErrors)
+	}
+	// The logs are the v2 task's, oldest first; none of the v1 task that kept running.
+	logs := strings.Join(f.Logs, "\n")
+	start, check := strings.Index(logs, "testserver v2 starting"), strings.Index(logs, "health check failing")
+	if f.LogsNote != "" || start < 0 || check < start || strings.Contains(logs, "testserver v1") || strings.Contains(logs, "Error grabbing logs") {
+		t.Errorf("logs (%s) = %q, want the v2 task's start then its health check lines, without v1's", f.LogsNote, f.Logs)
 	}
 	if got := res.Services[0].State; got != StateRolledBack {
 		t.Errorf("web state = %q, want %q", got, StateRolledBack)

@@ -27,13 +27,21 @@ type target struct {
 	since     time.Time     // on the swarm's clock: failures before this are not this run's
 	stableFor time.Duration // kindCreated: how long the tasks must keep running
 
+	// want is the container spec of the tasks this run expects: the failing tasks, when it fails,
+	// are the ones made from it.
+	want *swarm.ContainerSpec
+
 	done    bool
 	running uint64
 	desired uint64
 	state   string
 	reason  string // why it failed
-	lastErr string // the latest task error seen
-	service *swarm.Service
+	// cause is the task that explains the failure, when one does; causeText is what reason says
+	// of it, which diagnose may replace with a better description (unhealthy: ...).
+	cause     *swarm.Task
+	causeText string
+	lastErr   *swarm.Task // the latest task in error since the run started
+	service   *swarm.Service
 	// expectAt is when, on the swarm's clock, the service should be done if nothing fails.
 	expectAt time.Time
 }
@@ -103,8 +111,9 @@ func (w *waiter) wait(ctx context.Context, targets []*target, timeout time.Durat
 			for _, t := range targets {
 				if !t.done {
 					t.reason = fmt.Sprintf("timed out after %s: %d/%d tasks running, %s", timeout, t.running, t.desired, t.state)
-					if t.lastErr != "" {
-						t.reason += " (" + t.lastErr + ")"
+					if t.lastErr != nil {
+						t.cause, t.causeText = t.lastErr, taskError(*t.lastErr)
+						t.reason += " (" + t.causeText + ")"
 					}
 					failed = append(failed, t)
 				}
@@ -193,8 +202,9 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 		if task.DesiredState == swarm.TaskStateRunning && beforeRunning(task.Status.State) && task.Status.Err != "" {
 			held = fmt.Sprintf("%s: %s", task.Status.State, task.Status.Err)
 		}
-		if msg := taskError(task); msg != "" && !task.Status.Timestamp.Before(t.since) {
-			t.lastErr = msg
+		if taskError(task) != "" && !task.Status.Timestamp.Before(t.since) &&
+			(t.lastErr == nil || !task.Status.Timestamp.Before(t.lastErr.Status.Timestamp)) {
+			t.lastErr = &task
 		}
 		switch task.Status.State {
 		case swarm.TaskStateFailed, swarm.TaskStateRejected, swarm.TaskStateComplete:
@@ -249,7 +259,8 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 		}
 	}
 	if failures >= maxFailures {
-		t.reason = fmt.Sprintf("%d tasks failed since the deploy started, the last one: %s", failures, taskError(lastFailure))
+		t.cause, t.causeText = &lastFailure, taskError(lastFailure)
+		t.reason = fmt.Sprintf("%d tasks failed since the deploy started, the last one: %s", failures, t.causeText)
 		if t.kind == kindRollback {
 			t.reason = "the rollback did not converge: " + t.reason
 		}

@@ -1,11 +1,15 @@
 package swarm
 
 import (
+	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
 )
 
 func TestEvaluate(t *testing.T) {
@@ -123,25 +127,51 @@ func TestTaskError(t *testing.T) {
 	}
 }
 
-func TestLastLinesAndDemux(t *testing.T) {
+func TestDemux(t *testing.T) {
 	t.Parallel()
-	frame := func(stream byte, s string) string {
-		n := len(s)
-		return string([]byte{stream, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}) + s
-	}
 	var out strings.Builder
-	in := frame(1, "one\n") + frame(2, "two\n") + frame(1, "three\nfour\n") + frame(1, "trunc")[:6]
+	in := logFrame(1, "one\n") + logFrame(2, "two\n") + logFrame(1, "three\nfour\n") + logFrame(1, "trunc")[:6]
 	if err := demux(&out, strings.NewReader(in)); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := out.String(), "one\ntwo\nthree\nfour\n"; got != want {
 		t.Errorf("demux = %q, want %q", got, want)
 	}
-	if got := lastLines(out.String(), 2); strings.Join(got, "|") != "three|four" {
-		t.Errorf("lastLines = %q", got)
+}
+
+func logFrame(stream byte, s string) string {
+	n := len(s)
+	return string([]byte{stream, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}) + s
+}
+
+// TestLogLinesInOrder: the lines of several tasks come back oldest first, whatever order the
+// daemon streams them in, and only the last n.
+func TestLogLinesInOrder(t *testing.T) {
+	t.Parallel()
+	stream := func(s string) func(context.Context, client.ContainerLogsOptions) (io.ReadCloser, error) {
+		return func(_ context.Context, opts client.ContainerLogsOptions) (io.ReadCloser, error) {
+			if !opts.Timestamps {
+				t.Error("logs read without timestamps: they cannot be ordered")
+			}
+			return io.NopCloser(strings.NewReader(s)), nil
+		}
 	}
-	if got := lastLines("", 5); got != nil {
-		t.Errorf("lastLines of nothing = %q, want nil", got)
+	newer, err := readLogs(t.Context(), 10, false, stream(
+		logFrame(1, "2030-01-01T12:00:03.5Z new task: listening\n")+logFrame(2, "2030-01-01T12:00:04Z new task: fatal\r\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	older, err := readLogs(t.Context(), 10, true, stream(
+		"2030-01-01T12:00:01Z old task: started\n2030-01-01T12:00:03.6Z old task: stopping\nno timestamp\n"+
+			"Error grabbing logs: rpc error: code = Unknown desc = task x has not been scheduled\n"))
+	if err == nil || !strings.Contains(err.Error(), "has not been scheduled") {
+		t.Errorf("readLogs error = %v, want the daemon's complaint as an error, not a line", err)
+	}
+	// A line without a timestamp sorts first, and falls out of the last 4.
+	got := lastLogLines(append(newer, older...), 4)
+	want := []string{"old task: started", "new task: listening", "old task: stopping", "new task: fatal"}
+	if !cmp.Equal(got, want) {
+		t.Errorf("lines = %q, want %q", got, want)
 	}
 }
 
