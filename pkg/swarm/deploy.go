@@ -23,10 +23,11 @@ const defaultMonitor = 5 * time.Second
 //
 // It returns a Result in every case where it reached the swarm. On a failed deploy the error is
 // a *DeployError and the Result names the failing services with their task errors and logs.
-// When ctx is cancelled during the wait, Deploy stops waiting, releases the stack's lock, does
-// not roll back (Swarm goes on with the updates it started) and returns ctx's error with a Result
-// whose unfinished services are "pending". Input errors come back before the swarm is touched,
-// located in their file where possible (see FileErrors).
+// When ctx is cancelled during the wait, or the swarm cannot be watched any more, Deploy stops
+// waiting, releases the stack's lock, neither rolls back (Swarm goes on with the updates it
+// started) nor removes secrets and configs, and returns the error with a Result whose unfinished
+// services are "pending". Input errors come back before the swarm is touched, located in their
+// file where possible (see FileErrors). The package documentation lists what a user must know.
 func Deploy(ctx context.Context, c Client, log logging.Logger, opts Options) (*Result, error) {
 	start := time.Now()
 	opts, err := opts.withDefaults()
@@ -188,16 +189,27 @@ func (d *deployer) plan(ctx context.Context) error {
 		prefetch.Go(func() { resolver.resolve(prefetchCtx, image, auth) })
 	}
 
+	if d.secrets, d.configs, err = planObjects(d.ns, cfg); err != nil {
+		return err
+	}
+	// Convert the services once before anything is created, so that a bad reference is an input
+	// error that leaves the swarm alone; they are converted again once the objects have IDs.
+	if _, err := planServices(d.ns, cfg, d.secrets, d.configs, d.opts.Registries, d.opts.WithRegistryAuth); err != nil {
+		return err
+	}
+	missing, err := findObjects(ctx, d.c, d.secrets, d.configs)
+	if err != nil {
+		return err
+	}
 	created, err := planNetworks(ctx, d.c, d.ns, cfg, networks, d.opts.DryRun)
 	d.result.Networks = created
 	if err != nil {
 		return err
 	}
-	if d.secrets, d.configs, err = planObjects(d.ns, cfg); err != nil {
-		return err
-	}
-	if err := resolveObjects(ctx, d.c, d.secrets, d.configs, d.opts.DryRun); err != nil {
-		return err
+	if !d.opts.DryRun {
+		if err := createObjects(ctx, d.c, missing); err != nil {
+			return err
+		}
 	}
 	for _, o := range sortedObjects(d.secrets) {
 		if o.created || (d.opts.DryRun && o.id == "" && !o.external) {

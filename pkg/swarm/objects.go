@@ -111,9 +111,9 @@ func contentHash(kind string, data []byte, driver, templating *swarm.Driver) str
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// resolveObjects finds the IDs of the objects that exist, and creates the missing ones unless
-// dryRun. External objects must exist.
-func resolveObjects(ctx context.Context, c Client, secrets, configs map[string]*fileObject, dryRun bool) error {
+// findObjects finds the IDs of the objects that exist and returns the ones to create. External
+// objects must exist.
+func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fileObject) ([]*fileObject, error) {
 	var (
 		secretIDs = map[string]string{}
 		configIDs = map[string]string{}
@@ -145,7 +145,7 @@ func resolveObjects(ctx context.Context, c Client, secrets, configs map[string]*
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	var missing []*fileObject
@@ -166,9 +166,11 @@ func resolveObjects(ctx context.Context, c Client, secrets, configs map[string]*
 			}
 		}
 	}
-	if len(errs) > 0 || dryRun {
-		return errors.Join(errs...)
-	}
+	return missing, errors.Join(errs...)
+}
+
+// createObjects creates the missing secrets and configs.
+func createObjects(ctx context.Context, c Client, missing []*fileObject) error {
 	return parallel(ctx, len(missing), maxParallel, func(ctx context.Context, i int) error {
 		o := missing[i]
 		var err error
