@@ -8,26 +8,48 @@
 //
 //   - Load reads the files; variables come from env files and an explicit map only, never from
 //     the process environment. Errors are *FileError values naming the file and line.
-//   - Deploy checks that the daemon is a swarm manager, takes the stack's deploy lock (a Swarm
-//     config <stack>_deploy-lock with an expiry), creates the networks, the secrets and configs
-//     (named by content hash, <stack>_<name>-<hash8>, since Swarm cannot change them), then
-//     creates and updates the services that changed, all at once.
+//   - Deploy checks that the daemon is a swarm manager, takes the stack's deploy lock, creates the
+//     networks, the secrets and configs (named by content hash, <stack>_<name>-<hash8>, since
+//     Swarm cannot change them), then creates and updates the services that changed, all at once.
 //   - It waits for every service at once, polling the stack's services and up-to-date tasks (two
 //     API calls per poll whatever the number of services). A service is done when its tasks at
 //     the new spec run (healthy, when it has a healthcheck: Swarm only calls such a task running
 //     once healthy) in the desired number and its update completed; a created service must also
-//     keep running for its update monitor, as docker's own wait does.
+//     keep running for its update monitor, as docker's own wait does. The progress lines say why
+//     a task is held back as soon as Swarm does ("pending: no suitable node (...)").
 //   - A paused update, a rollback Swarm starts by itself, tasks that keep failing, or the timeout
-//     fail the deploy. With RollbackOnFailure every service the run changed goes back to its
-//     previous spec, and services the run created are removed; the wait goes on until the
-//     rollback converged. The Result names the failing services, their task errors and the last
-//     lines of their logs.
-//   - Secrets and configs of the stack that no service uses any more are removed at the end.
+//     fail the deploy. The Result names the failing services, their task errors and the last
+//     lines that their failing tasks (the tasks of the spec the run deployed) logged, oldest
+//     first. A task that Swarm stopped for failing its healthcheck is reported as
+//     "unhealthy: <last health check output>" when its container is on the manager the client
+//     talks to (tasks on other nodes keep Swarm's own status).
 //
-// A cancelled context stops the wait, releases the lock and returns without rollback. DryRun
-// compares the converted files with the running services and changes nothing.
+// What a user must know of the outcomes:
+//
+//   - Rollback. With RollbackOnFailure (the default), a failed deploy puts every service the run
+//     updated back to its previous spec, and REMOVES every service the run created: a first
+//     deploy that fails leaves no service behind. The wait then goes on until the rollback
+//     converged, bounded by Timeout again. Networks the run created stay, and services that Prune
+//     removed are not restored. Without RollbackOnFailure the services are left as they are.
+//   - Cancellation. When ctx is cancelled (the workflow run is cancelled), Deploy stops waiting,
+//     releases the lock and returns at once, WITHOUT rolling back: Swarm goes on with the updates
+//     it was given, and the unfinished services are reported "pending". The same holds when the
+//     swarm cannot be watched any more (the connection is lost for good).
+//   - Secrets and configs. After a successful deploy, the secrets and configs of the stack that
+//     no service uses any more are removed (the old versions of rotated ones, for instance),
+//     except those the files still define. After a failed deploy, only the ones this run created
+//     and nothing uses are removed: the previous release's stay, for a rollback needs them. After
+//     a cancelled or interrupted run, none are removed.
+//   - Lock. Two runs never deploy one stack at once: the lock is a Swarm config
+//     <stack>_deploy-lock that names its holder and its expiry (LockTTL). Another run refuses at
+//     once, or waits up to LockWait; an expired lock (its run crashed) is broken with a warning.
+//     `docker config rm <stack>_deploy-lock` removes a lock by hand.
+//
+// DryRun compares the converted files with the running services, prints what would change
+// (environment values are never shown, only the names of the variables that change) and changes
+// nothing.
 //
 // The package never prints and never reads the environment: it reports through a
-// logging.Logger and returns a Result, which RenderJSON and RenderMarkdown turn into the action's
-// outputs and step summary.
+// logging.Logger and returns a Result, whose ServicesJSON, ChangedJSON, DurationSeconds and
+// Markdown are the action's outputs and step summary.
 package swarm
