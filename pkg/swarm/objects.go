@@ -191,26 +191,47 @@ func createObjects(ctx context.Context, c Client, missing []*fileObject) error {
 	})
 }
 
-// secretRefs returns the references of a service to its secrets, as docker/cli's convert would
-// make them (target defaults to the key, uid/gid to 0, mode to 0444), sorted by name.
-func secretRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]*swarm.SecretReference, error) {
-	refs := make([]*swarm.SecretReference, 0, len(svc.Secrets))
+// fileRef is a service's reference to a secret or config of the files, mounted as a file.
+type fileRef struct {
+	obj  *fileObject
+	file swarm.SecretReferenceFileTarget // the same fields as a ConfigReferenceFileTarget
+}
+
+// fileRefs resolves a service's references to the objects of one kind, as docker/cli's convert
+// would (target defaults to the key, uid/gid to 0, mode to 0444), refusing an undefined object or
+// two references to one target.
+func fileRefs(kind string, refs []composetypes.FileReferenceConfig, objs map[string]*fileObject) ([]fileRef, error) {
+	out := make([]fileRef, 0, len(refs))
 	targets := map[string]bool{}
-	for _, s := range svc.Secrets {
-		o, ok := objs[s.Source]
+	for _, r := range refs {
+		o, ok := objs[r.Source]
 		if !ok {
-			return nil, fmt.Errorf("undefined secret %q: declare it under the top-level secrets key", s.Source)
+			return nil, fmt.Errorf("undefined %s %q: declare it under the top-level %ss key", kind, r.Source, kind)
 		}
-		target := cmp.Or(s.Target, s.Source)
+		target := cmp.Or(r.Target, r.Source)
 		if targets[target] {
-			return nil, fmt.Errorf("duplicate secret target for %s not allowed", o.name)
+			return nil, fmt.Errorf("duplicate %s target for %s not allowed", kind, o.name)
 		}
 		targets[target] = true
-		refs = append(refs, &swarm.SecretReference{
-			File:       &swarm.SecretReferenceFileTarget{Name: target, UID: cmp.Or(s.UID, "0"), GID: cmp.Or(s.GID, "0"), Mode: fileMode(s.Mode)},
-			SecretID:   o.id,
-			SecretName: o.name,
-		})
+		out = append(out, fileRef{obj: o, file: swarm.SecretReferenceFileTarget{
+			Name: target, UID: cmp.Or(r.UID, "0"), GID: cmp.Or(r.GID, "0"), Mode: fileMode(r.Mode)}})
+	}
+	return out, nil
+}
+
+// secretRefs returns the references of a service to its secrets, sorted by name.
+func secretRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]*swarm.SecretReference, error) {
+	var in []composetypes.FileReferenceConfig
+	for _, s := range svc.Secrets {
+		in = append(in, composetypes.FileReferenceConfig(s))
+	}
+	resolved, err := fileRefs(kindSecret, in, objs)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]*swarm.SecretReference, 0, len(resolved))
+	for _, r := range resolved {
+		refs = append(refs, &swarm.SecretReference{File: &r.file, SecretID: r.obj.id, SecretName: r.obj.name})
 	}
 	slices.SortStableFunc(refs, func(a, b *swarm.SecretReference) int { return cmp.Compare(a.SecretName, b.SecretName) })
 	return refs, nil
@@ -218,23 +239,17 @@ func secretRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]
 
 // configRefs is secretRefs for configs, plus the runtime reference of a credential spec.
 func configRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]*swarm.ConfigReference, error) {
-	refs := make([]*swarm.ConfigReference, 0, len(svc.Configs))
-	targets := map[string]bool{}
-	for _, s := range svc.Configs {
-		o, ok := objs[s.Source]
-		if !ok {
-			return nil, fmt.Errorf("undefined config %q: declare it under the top-level configs key", s.Source)
-		}
-		target := cmp.Or(s.Target, s.Source)
-		if targets[target] {
-			return nil, fmt.Errorf("duplicate config target for %s not allowed", o.name)
-		}
-		targets[target] = true
-		refs = append(refs, &swarm.ConfigReference{
-			File:       &swarm.ConfigReferenceFileTarget{Name: target, UID: cmp.Or(s.UID, "0"), GID: cmp.Or(s.GID, "0"), Mode: fileMode(s.Mode)},
-			ConfigID:   o.id,
-			ConfigName: o.name,
-		})
+	var in []composetypes.FileReferenceConfig
+	for _, c := range svc.Configs {
+		in = append(in, composetypes.FileReferenceConfig(c))
+	}
+	resolved, err := fileRefs(kindConfig, in, objs)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]*swarm.ConfigReference, 0, len(resolved)+1)
+	for _, r := range resolved {
+		refs = append(refs, &swarm.ConfigReference{File: (*swarm.ConfigReferenceFileTarget)(&r.file), ConfigID: r.obj.id, ConfigName: r.obj.name})
 	}
 	if cs := svc.CredentialSpec.Config; cs != "" {
 		o, ok := objs[cs]

@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	composetypes "github.com/docker/cli/cli/compose/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/moby/moby/api/types/swarm"
 )
 
 // TestInputErrorTouchesNothing: a service that names an undefined secret, or an external secret
@@ -45,5 +47,45 @@ secrets:
 		if diff := cmp.Diff(before, e.state()); diff != "" {
 			t.Errorf("%s: a deploy with an input error changed the swarm (-before +after):\n%s", tc.name, diff)
 		}
+	}
+}
+
+func TestServiceRefs(t *testing.T) {
+	t.Parallel()
+	mode := uint32(0o400)
+	objs := map[string]*fileObject{
+		"key": {kind: kindSecret, name: "s_key-1234abcd", id: "id-key"},
+		"ini": {kind: kindConfig, name: "s_ini-5678abcd", id: "id-ini"},
+	}
+	svc := composetypes.ServiceConfig{
+		Secrets: []composetypes.ServiceSecretConfig{{Source: "key", Target: "api.key", UID: "100", Mode: &mode}},
+		Configs: []composetypes.ServiceConfigObjConfig{{Source: "ini"}},
+	}
+	secrets, err := secretRefs(svc, objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSecret := []*swarm.SecretReference{{SecretID: "id-key", SecretName: "s_key-1234abcd",
+		File: &swarm.SecretReferenceFileTarget{Name: "api.key", UID: "100", GID: "0", Mode: 0o400}}}
+	if diff := cmp.Diff(wantSecret, secrets); diff != "" {
+		t.Errorf("secret refs (-want +got):\n%s", diff)
+	}
+	configs, err := configRefs(svc, objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantConfig := []*swarm.ConfigReference{{ConfigID: "id-ini", ConfigName: "s_ini-5678abcd",
+		File: &swarm.ConfigReferenceFileTarget{Name: "ini", UID: "0", GID: "0", Mode: 0o444}}}
+	if diff := cmp.Diff(wantConfig, configs); diff != "" {
+		t.Errorf("config refs (-want +got):\n%s", diff)
+	}
+
+	svc.Configs = append(svc.Configs, composetypes.ServiceConfigObjConfig{Source: "ini"})
+	if _, err := configRefs(svc, objs); err == nil || err.Error() != "duplicate config target for s_ini-5678abcd not allowed" {
+		t.Errorf("two references to one target: error = %v", err)
+	}
+	svc.Secrets = append(svc.Secrets, composetypes.ServiceSecretConfig{Source: "nope"})
+	if _, err := secretRefs(svc, objs); err == nil || !strings.Contains(err.Error(), `undefined secret "nope"`) {
+		t.Errorf("an undefined secret: error = %v", err)
 	}
 }
