@@ -74,7 +74,7 @@ func (d *deployer) applyService(ctx context.Context, s *desiredService, since ti
 			return nil, fmt.Errorf("failed to create service %s: %w", s.name, err)
 		}
 		warn(d.log, s.name, res.Warnings)
-		t.id, t.kind, t.stableFor = res.ID, kindCreated, monitorOf(s.spec)
+		t.id, t.kind, t.stableFor = res.ID, kindCreated, monitorOf(s.spec.UpdateConfig)
 	case len(s.changes) > 0:
 		d.log.Infof("Updating service %s (%s)", s.name, changeSummary(s.changes))
 		res, err := d.c.ServiceUpdate(ctx, s.existing.ID, client.ServiceUpdateOptions{
@@ -95,15 +95,6 @@ func warn(log logging.Logger, name string, warnings []string) {
 	for _, w := range warnings {
 		log.Warnf("service %s: %s", name, w)
 	}
-}
-
-// monitorOf is how long a new service's tasks must keep running: its update monitor, as docker
-// waits after a create.
-func monitorOf(spec swarm.ServiceSpec) time.Duration {
-	if spec.UpdateConfig != nil && spec.UpdateConfig.Monitor > 0 {
-		return spec.UpdateConfig.Monitor
-	}
-	return defaultMonitor
 }
 
 // changeSummary lists the fields of changes, with the image change spelled out.

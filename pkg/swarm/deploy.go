@@ -14,10 +14,6 @@ import (
 	"github.com/twittix/infra/pkg/logging"
 )
 
-// defaultMonitor is how long docker watches a new service's tasks when its update_config sets
-// no monitor.
-const defaultMonitor = 5 * time.Second
-
 // Deploy deploys the compose files of opts as the stack opts.Stack, like `docker stack deploy
 // --detach=false`, then waits for all its services at once, and rolls back on failure.
 //

@@ -303,19 +303,25 @@ func beforeRunning(s swarm.TaskState) bool {
 	return false
 }
 
-// swarmDefaultMonitor is the monitor period Swarm uses when a service sets none.
-const swarmDefaultMonitor = 5 * time.Second
+// defaultMonitor is the monitor period Swarm uses when a service sets none; docker's wait also
+// watches a new service's tasks that long.
+const defaultMonitor = 5 * time.Second
 
 // updateMonitor is the monitor period of the update (or rollback) in progress.
 func updateMonitor(svc *swarm.Service, state swarm.UpdateState) time.Duration {
-	uc := svc.Spec.UpdateConfig
 	if state == swarm.UpdateStateRollbackStarted {
-		uc = svc.Spec.RollbackConfig
+		return monitorOf(svc.Spec.RollbackConfig)
 	}
+	return monitorOf(svc.Spec.UpdateConfig)
+}
+
+// monitorOf is the monitor period of an update or rollback config: how long Swarm watches new
+// tasks before it calls an update completed, and how long a new service's tasks must keep running.
+func monitorOf(uc *swarm.UpdateConfig) time.Duration {
 	if uc != nil && uc.Monitor > 0 {
 		return uc.Monitor
 	}
-	return swarmDefaultMonitor
+	return defaultMonitor
 }
 
 // minPoll bounds how close together two polls can be when a service is about to be done.
