@@ -165,6 +165,15 @@ func TestOptionsReportEveryProblem(t *testing.T) {
 			t.Errorf("error %v does not mention %q", err, want)
 		}
 	}
+	for name, o := range map[string]Options{
+		"log tail":          {LogTail: -1},
+		"progress interval": {ProgressInterval: -time.Second},
+	} {
+		o.Stack, o.Files = "app", []string{"c.yml"}
+		if _, err := o.withDefaults(); err == nil || !contains(err.Error(), "must not be negative") {
+			t.Errorf("a negative %s: error = %v, want it refused", name, err)
+		}
+	}
 	o, err := DefaultOptions("app", "c.yml").withDefaults()
 	if err != nil {
 		t.Fatal(err)

@@ -112,7 +112,8 @@ func (o Options) withDefaults() (Options, error) {
 			errs = append(errs, fmt.Errorf("registry credential %d: a server and a username (or an identity token) are required", i+1))
 		}
 	}
-	if o.Timeout < 0 || o.LockWait < 0 || o.LockTTL < 0 || o.PollInterval < 0 || o.MaxTaskFailures < 0 {
+	if o.Timeout < 0 || o.LockWait < 0 || o.LockTTL < 0 || o.PollInterval < 0 || o.ProgressInterval < 0 ||
+		o.MaxTaskFailures < 0 || o.LogTail < 0 {
 		errs = append(errs, errors.New("timeouts, intervals and counts must not be negative"))
 	}
 	if o.Timeout == 0 {
