@@ -37,6 +37,9 @@ services:
 		!strings.Contains(res.Failures[0].Reason, "no suitable node") {
 		t.Errorf("failures = %+v, want a timeout naming the scheduling error", res.Failures)
 	}
+	if len(res.Failures) == 1 && len(res.Failures[0].Logs) != 0 {
+		t.Errorf("logs = %q, want none: the task never ran", res.Failures[0].Logs)
+	}
 	if want := "_web: 0/1 running, starting tasks, pending: no suitable node"; !strings.Contains(e.out.String(), want) {
 		t.Errorf("no progress line says why the task is pending (%q) in:\n%s", want, e.out.String())
 	}

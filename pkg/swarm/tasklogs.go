@@ -130,9 +130,9 @@ func readLogs(ctx context.Context, tail int, tty bool, open func(context.Context
 		stamp, rest, _ := strings.Cut(l, " ")
 		at, perr := time.Parse(time.RFC3339Nano, stamp)
 		if perr != nil {
-			if msg, ok := strings.CutPrefix(l, "Error grabbing logs: "); ok {
-				// The daemon's own complaint, in the stream: not a line of the app.
-				err = errors.Join(err, errors.New(msg))
+			if strings.HasPrefix(l, "Error grabbing logs: ") {
+				// The daemon's own complaint about a task that has no logs (never scheduled,
+				// say), in the stream: not a line of the app, nor a reason to fail.
 				continue
 			}
 			at, rest = time.Time{}, l
