@@ -21,15 +21,21 @@ services:
       update_config: {monitor: 3s}
 `
 
+// deployEnd is how a deploy in the background ended, and when.
+type deployEnd struct {
+	err error
+	at  time.Time
+}
+
 // startSlowDeploy runs a deploy in the background and returns once it holds the lock.
-func (e *env) startSlowDeploy(holder string) <-chan error {
+func (e *env) startSlowDeploy(holder string) <-chan deployEnd {
 	e.t.Helper()
 	o := e.options(e.write("slow.yml", slowCompose))
 	o.Holder = holder
-	done := make(chan error, 1)
+	done := make(chan deployEnd, 1)
 	go func() {
 		_, err := e.deploy(context.Background(), o)
-		done <- err
+		done <- deployEnd{err, time.Now()}
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -56,8 +62,8 @@ func TestConcurrentDeployIsRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), "run-one") || !strings.Contains(err.Error(), "docker config rm "+lockName(e.stack)) {
 		t.Errorf("lock error %q should name the holder and how to remove a stale lock", err)
 	}
-	if err := <-first; err != nil {
-		t.Fatalf("first deploy: %v", err)
+	if end := <-first; end.err != nil {
+		t.Fatalf("first deploy: %v", end.err)
 	}
 	if l, _ := findConfig(t.Context(), e.c, lockName(e.stack)); l != nil {
 		t.Errorf("lock still held after both runs: %+v", l.Spec.Labels)
@@ -72,15 +78,16 @@ func TestConcurrentDeployWaits(t *testing.T) {
 	o.Holder = "run-two"
 	o.LockWait = time.Minute
 	res, err := e.deploy(t.Context(), o)
+	secondEnd := time.Now()
 	if err != nil {
 		t.Fatalf("second deploy: %v", err)
 	}
-	select {
-	case err := <-first:
-		if err != nil {
-			t.Fatalf("first deploy: %v", err)
-		}
-	default:
+	// The first run returns as soon as it released the lock; the second one then still has its
+	// whole update to make.
+	switch end := <-first; {
+	case end.err != nil:
+		t.Fatalf("first deploy: %v", end.err)
+	case !end.at.Before(secondEnd):
 		t.Fatal("the second deploy finished before the first: it did not wait for the lock")
 	}
 	if !strings.Contains(e.out.String(), "waiting up to") || res.Services[0].State != StateUpdated {
