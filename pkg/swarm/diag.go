@@ -14,11 +14,30 @@ import (
 
 const maxTaskErrors = 5
 
+// diagnoseAll diagnoses the failed targets at once, so that many failing services do not add up
+// their log reads; the failures come back in the order of failed.
+func (d *deployer) diagnoseAll(ctx context.Context, failed []*target) []ServiceFailure {
+	out := make([]ServiceFailure, len(failed))
+	_ = parallel(ctx, len(failed), maxParallel, func(ctx context.Context, i int) error {
+		out[i] = d.diagnose(ctx, failed[i])
+		return nil
+	})
+	for i, t := range failed {
+		if out[i].Service == "" { // not diagnosed: ctx was cancelled
+			out[i] = ServiceFailure{Service: t.name, Reason: t.reason}
+		}
+	}
+	return out
+}
+
 // diagnose gathers what explains a failing service: the errors of its latest tasks, newest
 // first, and the last lines that its failing tasks logged. Where the reason cites a task, it is
 // described as well as can be (an unhealthy container says so, with its health check output).
 func (d *deployer) diagnose(ctx context.Context, t *target) ServiceFailure {
 	f := ServiceFailure{Service: t.name, Reason: t.reason}
+	if t.id == "" {
+		return f // never reached the swarm
+	}
 	res, err := d.c.TaskList(ctx, client.TaskListOptions{Filters: make(client.Filters).Add("service", t.id)})
 	if err != nil {
 		f.TaskErrors = append(f.TaskErrors, fmt.Sprintf("(could not list its tasks: %v)", err))

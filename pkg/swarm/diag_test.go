@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,5 +142,60 @@ func TestFailureLogsFallBackToTheService(t *testing.T) {
 	lines, note, err = failureLogs(t.Context(), e.c, svc.ID, res.Items, 10, false)
 	if err != nil || note != "" || !cmp.Equal(lines, []string{"testserver v1 starting on :8080"}) {
 		t.Errorf("from the task itself: lines = %q, note = %q, err = %v; want its line, no note", lines, note, err)
+	}
+}
+
+// TestFailingServicesAreDiagnosedAtOnce: the logs of several failing services are read at the
+// same time, so that a deploy of many services does not add up their log reads (each bounded by
+// logsTimeout) while it holds the stack's lock. Every read waits here until reads of two services
+// are under way: one at a time, the first would give up.
+func TestFailingServicesAreDiagnosedAtOnce(t *testing.T) {
+	e := newEnv(t, "diagpar")
+	crashing := "    image: twittix-test/app:v1\n    environment: {FAIL_START: \"1\"}\n    deploy:\n      endpoint_mode: dnsrr\n      restart_policy: {delay: 100ms}\n"
+	compose := "version: \"3.9\"\nservices:\n  web:\n" + crashing + "  api:\n" + crashing
+
+	var (
+		mu       sync.Mutex
+		services = map[string]bool{}
+		both     = make(chan struct{})
+		alone    atomic.Bool
+	)
+	c := &faultyClient{Client: e.c}
+	c.taskLogs = func(ctx context.Context, id string, opts client.TaskLogsOptions) (client.TaskLogsResult, error) {
+		res, err := e.c.TaskList(ctx, client.TaskListOptions{Filters: make(client.Filters).Add("id", id)})
+		if err == nil && len(res.Items) == 1 {
+			mu.Lock()
+			if services[res.Items[0].ServiceID] = true; len(services) == 2 {
+				select {
+				case <-both:
+				default:
+					close(both)
+				}
+			}
+			mu.Unlock()
+		}
+		select {
+		case <-both:
+		case <-time.After(logsTimeout - 2*time.Second):
+			alone.Store(true)
+		}
+		return e.c.TaskLogs(ctx, id, opts)
+	}
+	o := e.options(e.write("compose.yml", compose))
+	o.Timeout = 10 * time.Second // both fail together, at the timeout, once both have crashed
+	o.MaxTaskFailures = 1000
+	o.RollbackOnFailure = false
+	res, err := Deploy(t.Context(), c, e.log, o)
+
+	if err == nil || len(res.Failures) != 2 {
+		t.Fatalf("Deploy = %v with failures %+v, want both services timed out", err, res.Failures)
+	}
+	if alone.Load() {
+		t.Error("the logs of one failing service were read alone: services are diagnosed one after the other")
+	}
+	for _, f := range res.Failures {
+		if !strings.Contains(strings.Join(f.Logs, "\n"), "configured to fail at start") {
+			t.Errorf("%s: logs = %q, want its crash", f.Service, f.Logs)
+		}
 	}
 }

@@ -19,13 +19,9 @@ import (
 func (d *deployer) fail(ctx context.Context, failed []*target) error {
 	end := d.log.Group("Deploy of stack " + d.opts.Stack + " failed")
 	slices.SortFunc(failed, func(a, b *target) int { return strings.Compare(a.name, b.name) })
-	for _, t := range failed {
-		f := ServiceFailure{Service: t.name, Reason: t.reason}
-		if t.id != "" {
-			f = d.diagnose(ctx, t)
-		}
+	for _, f := range d.diagnoseAll(ctx, failed) {
 		d.result.Failures = append(d.result.Failures, f)
-		d.log.Warnf("service %s failed: %s", t.name, f.Reason)
+		d.log.Warnf("service %s failed: %s", f.Service, f.Reason)
 		for _, e := range f.TaskErrors {
 			d.log.Infof("  %s", e)
 		}
@@ -111,12 +107,11 @@ func (d *deployer) rollback(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range failed {
-		f := d.diagnose(ctx, t)
-		f.Reason = "the rollback did not converge: " + t.reason
+	for _, f := range d.diagnoseAll(ctx, failed) {
+		f.Reason = "the rollback did not converge: " + f.Reason
 		d.result.Failures = append(d.result.Failures, f)
-		d.log.Warnf("service %s: %s", t.name, f.Reason)
-		d.rollbackFailed[t.name] = true
+		d.log.Warnf("service %s: %s", f.Service, f.Reason)
+		d.rollbackFailed[f.Service] = true
 	}
 	if len(failed) == 0 {
 		d.log.Infof("Rollback of stack %s converged", d.opts.Stack)

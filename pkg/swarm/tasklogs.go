@@ -73,17 +73,16 @@ func failureLogs(ctx context.Context, c Client, serviceID string, failing []swar
 	if len(failing) > maxLogTasks {
 		failing = failing[len(failing)-maxLogTasks:]
 	}
-	var all []logLine
-	var errs []error
-	for _, task := range failing {
-		got, err := readLogs(ctx, tail, tty, func(ctx context.Context, opts client.ContainerLogsOptions) (io.ReadCloser, error) {
-			return c.TaskLogs(ctx, task.ID, client.TaskLogsOptions(opts))
+	perTask := make([][]logLine, len(failing))
+	errs := make([]error, len(failing))
+	_ = parallel(ctx, len(failing), maxLogTasks, func(ctx context.Context, i int) error {
+		perTask[i], errs[i] = readLogs(ctx, tail, tty, func(ctx context.Context, opts client.ContainerLogsOptions) (io.ReadCloser, error) {
+			return c.TaskLogs(ctx, failing[i].ID, client.TaskLogsOptions(opts))
 		})
-		all = append(all, got...)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
+		return nil
+	})
+	all := slices.Concat(perTask...)
+	errs = slices.DeleteFunc(errs, func(err error) bool { return err == nil })
 	if len(all) > 0 {
 		return lastLogLines(all, tail), "", nil
 	}
