@@ -79,6 +79,23 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+// TestRollbackReasonSaysItOnce: rollback() prefixes the reason of a rollback that did not
+// converge; evaluate must not say it already.
+func TestRollbackReasonSaysItOnce(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	one := uint64(1)
+	svc := &swarm.Service{Spec: swarm.ServiceSpec{Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &one}}},
+		UpdateStatus: &swarm.UpdateStatus{State: swarm.UpdateStateRollbackStarted}}
+	failed := swarm.Task{DesiredState: swarm.TaskStateShutdown, Status: swarm.TaskStatus{State: swarm.TaskStateFailed,
+		Timestamp: t0.Add(time.Second), Err: "task: non-zero exit (1)"}}
+	tg := &target{kind: kindRollback, since: t0}
+	evaluate(tg, svc, []swarm.Task{failed, failed, failed}, 3, t0.Add(2*time.Second))
+	if want := "3 tasks failed since the deploy started, the last one: failed: task: non-zero exit (1)"; tg.reason != want {
+		t.Errorf("reason = %q, want %q", tg.reason, want)
+	}
+}
+
 func TestEvaluateShowsWhyTasksAreHeld(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
