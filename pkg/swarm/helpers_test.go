@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -134,15 +135,7 @@ func (e *env) runningImages(name string) []string {
 	return sortedStrings(images)
 }
 
-func sortedStrings(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
+func sortedStrings(s []string) []string { return slices.Sorted(slices.Values(s)) }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
 type syncBuffer struct {
