@@ -134,6 +134,9 @@ func TestSwarmStartedRollbackIsAFailure(t *testing.T) {
 	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Reason, "Swarm rolled the update back") {
 		t.Fatalf("failures = %+v, want Swarm's rollback", res.Failures)
 	}
+	if r := res.Failures[0].Reason; !strings.HasSuffix(r, ": unhealthy: 500 Internal Server Error") {
+		t.Errorf("reason = %q, want it to end with the v2 task's health check output", r)
+	}
 	svc := e.service("web")
 	if got := svc.Spec.TaskTemplate.ContainerSpec.Image; got != "twittix-test/app:v1" {
 		t.Errorf("web image = %q, want v1 back", got)
