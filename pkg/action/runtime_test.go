@@ -214,8 +214,7 @@ func TestMainDispatch(t *testing.T) {
 		in.command = "test"
 		return func(ctx context.Context, rt *Runtime) error {
 			if o.Mode == "deploy" {
-				var m map[string]int
-				m["boom"]++ // a bug: nil map
+				panic("boom") // a bug in a command
 			}
 			if o.Mode == "canary" {
 				<-ctx.Done()
@@ -251,7 +250,7 @@ func TestMainDispatch(t *testing.T) {
 		{name: "failure at a file", args: []string{"test", "--host", "h", "--dry-run"}, wantCode: ExitFailure,
 			wantLog: []string{"::error file=compose.yml,line=3::bad compose file"}},
 		{name: "panic", args: []string{"test", "--host", "h", "--mode", "deploy"}, wantCode: ExitFailure,
-			wantLog: []string{"panic: assignment to entry in nil map", "::error::internal error: assignment to entry in nil map; this is a bug in twittix-infra dev"}},
+			wantLog: []string{"panic: boom", "::error::internal error: boom; this is a bug in twittix-infra dev"}},
 		{name: "cancelled", args: []string{"test", "--host", "h", "--mode", "canary"}, cancel: true, wantCode: ExitFailure,
 			wantLog: []string{"cleaning up", "::error::test was cancelled (context canceled)"}},
 	}
