@@ -58,11 +58,13 @@ func (r *Result) Markdown() string {
 	}
 	r.writeObjects(&b)
 	for _, f := range r.Failures {
-		fmt.Fprintf(&b, "\n#### :x: %s\n\n%s\n", f.Service, f.Reason)
+		// Reasons and task errors quote what the app printed (a health check's output may be an
+		// HTML page): as text, not markup.
+		fmt.Fprintf(&b, "\n#### :x: %s\n\n%s\n", f.Service, text(f.Reason))
 		if len(f.TaskErrors) > 0 {
 			b.WriteString("\nTask errors:\n\n")
 			for _, e := range f.TaskErrors {
-				fmt.Fprintf(&b, "- %s\n", e)
+				fmt.Fprintf(&b, "- %s\n", text(e))
 			}
 		}
 		if len(f.Logs) > 0 {
@@ -143,6 +145,11 @@ func (r *Result) writeObjects(b *strings.Builder) {
 	if len(lines) > 0 {
 		b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
 	}
+}
+
+// text escapes s for a Markdown paragraph: no HTML, and one line.
+func text(s string) string {
+	return strings.ReplaceAll(html.EscapeString(s), "\n", " ")
 }
 
 // cell escapes a table cell.

@@ -42,8 +42,8 @@ func renderCases() map[string]*Result {
 				Logs:       []string{"starting api v2", "panic: config ``` missing | pipe"},
 			}, {
 				Service:    "shop_web",
-				Reason:     "3 tasks failed since the deploy started, the last one: unhealthy: 503 Service Unavailable",
-				TaskErrors: []string{"task def (slot 1, image ghcr.io/twittix/web:v5) unhealthy: 503 Service Unavailable"},
+				Reason:     "3 tasks failed since the deploy started, the last one: unhealthy: <html><body>503 Service Unavailable</body></html>",
+				TaskErrors: []string{"task def (slot 1, image ghcr.io/twittix/web:v5) unhealthy: <html><body>503 Service Unavailable</body></html>"},
 				Logs:       []string{"web v4 listening on :8080"},
 				LogsNote:   "its failing tasks logged nothing; these are the last lines of its other tasks",
 			}},
