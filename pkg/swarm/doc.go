@@ -37,7 +37,9 @@
 //     swarm cannot be watched any more (the connection is lost for good).
 //   - Secrets and configs. After a successful deploy, the secrets and configs of the stack that
 //     no service uses any more are removed (the old versions of rotated ones, for instance),
-//     except those the files still define. After a failed deploy, only the ones this run created
+//     except those the files still define: a later `docker service rollback` across a rotation
+//     then fails for want of the old secret, so roll back by deploying the previous files
+//     instead. After a failed deploy, only the ones this run created
 //     and nothing uses are removed: the previous release's stay, for a rollback needs them. After
 //     a cancelled or interrupted run, none are removed.
 //   - Lock. Two runs never deploy one stack at once: the lock is a Swarm config
