@@ -10,6 +10,7 @@ import (
 	cbapi "cloud.google.com/go/cloudbuild/apiv1/v2"
 	"cloud.google.com/go/storage"
 
+	"github.com/twittix/infra/internal/gcpaction"
 	"github.com/twittix/infra/pkg/action"
 	cb "github.com/twittix/infra/pkg/cloudbuild"
 	"github.com/twittix/infra/pkg/cloudbuild/subst"
@@ -71,15 +72,7 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 		rt.Warnf("%s is set: connecting to local fakes (%s, %s) without authentication", TestEndpointsEnv, eps[gcp.CloudBuild], eps[gcp.Storage])
 		deps.Endpoints, deps.Insecure = eps, true
 	}
-	sess, err := gcp.Connect(ctx, gcp.Config{
-		Project:         o.project,
-		CredentialsJSON: o.credentialsJSON,
-		CredentialsFile: rt.Getenv("GOOGLE_APPLICATION_CREDENTIALS"),
-		EnvProjects:     gcp.ProjectEnv(rt.Getenv),
-		Endpoints:       deps.Endpoints,
-		Insecure:        deps.Insecure,
-		UserAgent:       "twittix-infra/" + action.Version,
-	})
+	sess, err := gcpaction.Connect(ctx, rt, o.project, o.credentialsJSON, gcpaction.Seams{Endpoints: deps.Endpoints, Insecure: deps.Insecure})
 	if err != nil {
 		return err
 	}
@@ -89,15 +82,11 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 	if err := req.Validate(); err != nil {
 		return err
 	}
-	who := ""
-	if sess.Principal != "" {
-		who = " as " + sess.Principal
-	}
 	where := req.Region
 	if where == "" {
 		where = cb.GlobalRegion
 	}
-	rt.Infof("cloud-build: project %s (from %s), region %s%s", sess.Project, sess.ProjectSource, where, who)
+	rt.Infof("cloud-build: project %s (from %s), region %s%s", sess.Project, sess.ProjectSource, where, gcpaction.As(sess))
 
 	builds, err := cbapi.NewClient(ctx, sess.ClientOptions(gcp.CloudBuild)...)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	monitoring "cloud.google.com/go/monitoring/apiv3/v2"
 	run "cloud.google.com/go/run/apiv2"
 
+	"github.com/twittix/infra/internal/gcpaction"
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/cloudrun"
 	"github.com/twittix/infra/pkg/cloudrun/traffic"
@@ -54,24 +55,12 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 	if sha := rt.GitHub().SHA; o.mode == modeDeploy && o.tag == "" && len(sha) >= 7 {
 		o.tag = "sha-" + strings.ToLower(sha[:7])
 	}
-	sess, err := gcp.Connect(ctx, gcp.Config{
-		Project:         o.project,
-		CredentialsJSON: o.credentialsJSON,
-		CredentialsFile: rt.Getenv("GOOGLE_APPLICATION_CREDENTIALS"),
-		EnvProjects:     gcp.ProjectEnv(rt.Getenv),
-		Endpoints:       deps.Endpoints,
-		Insecure:        deps.Insecure,
-		UserAgent:       "twittix-infra/" + action.Version,
-	})
+	sess, err := gcpaction.Connect(ctx, rt, o.project, o.credentialsJSON, gcpaction.Seams{Endpoints: deps.Endpoints, Insecure: deps.Insecure})
 	if err != nil {
 		return err
 	}
 	ref := cloudrun.ServiceRef{Project: sess.Project, Region: o.region, Service: o.service}
-	who := ""
-	if sess.Principal != "" {
-		who = " as " + sess.Principal
-	}
-	rt.Infof("%s: service %s in project %s (from %s), region %s%s", o.mode, ref.Service, ref.Project, sess.ProjectSource, ref.Region, who)
+	rt.Infof("%s: service %s in project %s (from %s), region %s%s", o.mode, ref.Service, ref.Project, sess.ProjectSource, ref.Region, gcpaction.As(sess))
 
 	client, closeAll, err := newClient(ctx, rt, sess, o, deps)
 	if err != nil {

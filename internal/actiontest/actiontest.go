@@ -49,6 +49,15 @@ func NewEnv(t testing.TB, vars map[string]string) *Env {
 	return e
 }
 
+// NewBareEnv returns an environment with vars only, as on a laptop outside GitHub Actions.
+func NewBareEnv(vars map[string]string) *Env {
+	e := &Env{vars: map[string]string{}}
+	for k, v := range vars {
+		e.vars[k] = v
+	}
+	return e
+}
+
 // Getenv reads a variable of the environment; pass it to action.WithGetenv.
 func (e *Env) Getenv(key string) string {
 	e.mu.Lock()

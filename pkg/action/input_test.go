@@ -48,7 +48,7 @@ func declare(o *testOptions) *Inputs {
 func TestParseDefaultsAndValues(t *testing.T) {
 	t.Parallel()
 	env := newGitHubEnv(t, nil)
-	ws := env.vars["GITHUB_WORKSPACE"]
+	ws := env.Getenv("GITHUB_WORKSPACE")
 	if err := os.WriteFile(filepath.Join(ws, "prod.env"), []byte("A=1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
