@@ -126,15 +126,10 @@ func newClient(ctx context.Context, rt *action.Runtime, sess *gcp.Session, o *op
 
 // runURL is the URL of the workflow run, recorded on the service with each change.
 func runURL(rt *action.Runtime) string {
-	gh := rt.GitHub()
-	if gh.RunID == 0 || gh.Repository == "" {
-		return "twittix-infra (run locally)"
+	if url := rt.RunURL(); url != "" {
+		return url
 	}
-	server := gh.ServerURL
-	if server == "" {
-		server = "https://github.com"
-	}
-	return fmt.Sprintf("%s/%s/actions/runs/%d", server, gh.Repository, gh.RunID)
+	return "twittix-infra (run locally)"
 }
 
 // dispatch runs the mode.

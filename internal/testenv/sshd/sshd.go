@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twittix/infra/internal/actiontest"
+
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -327,20 +329,5 @@ func writeFiles(files map[string][]byte) error {
 	return nil
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a process and reads of a test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer = actiontest.SyncBuffer
