@@ -133,24 +133,9 @@ func (r *Runtime) Writer() io.Writer {
 func (r *Runtime) Infof(format string, args ...any) {
 	msg := strings.TrimRight(fmt.Sprintf(format, args...), "\n")
 	if r.InGitHub() {
-		msg = neutralize(msg)
+		msg = logging.Neutralize(msg)
 	}
 	r.print(msg + "\n")
-}
-
-// neutralize prefixes the lines of text that the runner would take for workflow commands.
-func neutralize(text string) string {
-	if !strings.Contains(text, "::") && !strings.Contains(text, "##[") {
-		return text
-	}
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		t := strings.TrimLeft(l, " \t\r")
-		if strings.HasPrefix(t, "::") || strings.HasPrefix(t, "##[") {
-			lines[i] = "| " + l
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // Warnf prints a warning: a warning annotation in GitHub Actions, "warning: ..." locally.

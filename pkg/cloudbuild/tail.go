@@ -147,7 +147,7 @@ func (t *tailer) line(s string) {
 	case step < 0 && t.current >= 0:
 		t.closeGroup() // PUSH, DONE, ERROR...: the build's own lines
 	}
-	t.log.Infof("%s", neutralize(s))
+	t.log.Infof("%s", logging.Neutralize(s))
 	t.last.add(s)
 	if step >= 0 {
 		if t.perStep[step] == nil {
@@ -180,16 +180,6 @@ func StepLabel(i int, s *cloudbuildpb.BuildStep) string {
 		label += fmt.Sprintf(" %q", s.GetId())
 	}
 	return label + " (" + s.GetName() + ")"
-}
-
-// neutralize keeps a build's output from issuing workflow commands: a line starting with "::" or
-// "##[" would be read by the runner as a command (set an output, add a mask, stop commands...).
-func neutralize(s string) string {
-	t := strings.TrimLeft(s, " \t")
-	if strings.HasPrefix(t, "::") || strings.HasPrefix(t, "##[") {
-		return "| " + s
-	}
-	return s
 }
 
 // ring keeps the last n lines.

@@ -41,21 +41,6 @@ func TestTailerGroupsAndPartialLines(t *testing.T) {
 	}
 }
 
-func TestNeutralize(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"::add-mask::x":   "| ::add-mask::x",
-		"  ::error::boom": "|   ::error::boom",
-		"##[group]x":      "| ##[group]x",
-		"Step #0: ::x::y": "Step #0: ::x::y", // not at the start of the line: harmless
-		"plain output":    "plain output",
-	} {
-		if got := neutralize(in); got != want {
-			t.Errorf("neutralize(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestRing(t *testing.T) {
 	t.Parallel()
 	r := newRing(3)
