@@ -121,7 +121,7 @@ func (o *options) check(in *action.Inputs) error {
 	}
 	var err error
 	if o.subs, err = subst.Parse(o.substitutions); err != nil {
-		for _, e := range flatten(err) {
+		for _, e := range action.Flatten(err) {
 			bad("substitutions", "%v", e)
 		}
 	}
@@ -129,12 +129,4 @@ func (o *options) check(in *action.Inputs) error {
 		bad("async", "is mutually exclusive with list_files, which uploads nothing")
 	}
 	return errors.Join(errs...)
-}
-
-// flatten splits joined errors.
-func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
