@@ -1,6 +1,8 @@
 package action
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -47,5 +49,35 @@ func TestHelpShowsTheShortFlag(t *testing.T) {
 	_ = env.runtime().Parse(in, []string{"--help"})
 	if !strings.Contains(env.out.String(), "--local-forward list, -L list") {
 		t.Errorf("help does not show -L:\n%s", env.out.String())
+	}
+}
+
+func TestAnInterruptEndsAnUntilInterruptedCommandCleanly(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name             string
+		untilInterrupted bool
+		err              error
+		want             int
+	}{
+		{"a tunnel stopped by Ctrl-C", true, nil, ExitOK},
+		{"a tunnel that failed while stopping", true, errors.New("boom"), ExitFailure},
+		{"an action cancelled", false, nil, ExitFailure},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := Command{Name: "tunnel", UntilInterrupted: tc.untilInterrupted, Setup: func(*Inputs) RunFunc {
+				return func(ctx context.Context, _ *Runtime) error {
+					<-ctx.Done()
+					return tc.err
+				}
+			}}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			env := newLocalEnv(nil)
+			if got := Main(ctx, []string{"tunnel"}, []Command{cmd}, WithGetenv(env.getenv), WithWriter(&env.out)); got != tc.want {
+				t.Errorf("exit code %d, want %d; log:\n%s", got, tc.want, env.out.String())
+			}
+		})
 	}
 }

@@ -16,6 +16,8 @@ import (
 var Command = action.Command{
 	Name:    "tunnel",
 	Summary: "Forward local ports to the pre-production host over SSH (-L, or every published port of --stack)",
+	// Ctrl-C is how a developer closes the tunnel: not a failure.
+	UntilInterrupted: true,
 	Setup: func(in *action.Inputs) action.RunFunc {
 		o := &options{}
 		declare(in, o)
@@ -28,9 +30,6 @@ func run(ctx context.Context, rt *action.Runtime, o *options) error {
 	cfg, err := o.local(rt.Getenv).Resolve()
 	if err != nil {
 		return err
-	}
-	if cfg.InsecureIgnoreHostKey {
-		return errors.New("tunnel never ignores host keys: pin the host's key in ~/.ssh/known_hosts, --known-hosts or --host-fingerprint")
 	}
 	c, err := sshconn.Dial(ctx, cfg, rt)
 	if err != nil {
