@@ -32,7 +32,10 @@ func (c *Client) DialTCP(ctx context.Context, addr string) (net.Conn, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if try > 0 || !broken(conn, err) {
+		// Only an OpenChannelError is the server's answer; anything else (a write that failed
+		// on a connection dying unnoticed yet) means the connection is gone.
+		var refused *ssh.OpenChannelError
+		if try > 0 || errors.As(err, &refused) && !broken(conn, err) {
 			return nil, forwardError(c.plan, addr, err)
 		}
 		conn.kill(fmt.Errorf("opening a channel failed: %w", err))
@@ -82,10 +85,15 @@ type tcpConn struct {
 
 // Read returns ErrConnectionLost instead of io.EOF when the SSH connection died. x/crypto/ssh
 // ends every channel of a dead connection with io.EOF, as if each remote end had closed: a request
-// on the connection tells the two apart (it fails at once on a dead one).
+// on the connection tells the two apart (it fails at once on a dead one). Other errors (the window
+// adjustment a read sends failed) mean the connection broke too.
 func (t *tcpConn) Read(p []byte) (int, error) {
 	n, err := t.Conn.Read(p)
-	if errors.Is(err, io.EOF) && !t.linkAlive() {
+	switch {
+	case err == nil:
+	case !errors.Is(err, io.EOF):
+		err = fmt.Errorf("%w (%v)", ErrConnectionLost, err)
+	case !t.linkAlive():
 		err = fmt.Errorf("%w (%v)", ErrConnectionLost, t.ssh.reason())
 	}
 	return n, err
@@ -99,11 +107,7 @@ func (t *tcpConn) CloseWrite() error {
 	return nil
 }
 
-// linkAlive sends a request on the SSH connection and reports whether any answer came.
+// linkAlive reports whether the SSH connection answers a request sent after the call.
 func (t *tcpConn) linkAlive() bool {
-	if !t.ssh.alive() {
-		return false
-	}
-	_, _, err := t.ssh.client.SendRequest("keepalive@openssh.com", true, nil)
-	return err == nil
+	return t.ssh.alive() && t.ssh.probe.alive(t.ssh.client)
 }

@@ -2,7 +2,6 @@ package tunnel
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -59,13 +58,11 @@ func pipe(local, remote net.Conn) {
 		}
 		closeWrite(remote)
 	}()
-	err := copyBuf(local, remote)
-	switch {
-	case errors.Is(err, sshconn.ErrConnectionLost):
+	// Only a clean end of data is passed on as one: a lost SSH connection, or a local write that
+	// failed, resets the local connection.
+	if err := copyBuf(local, remote); err != nil {
 		reset(local)
-	case err != nil:
-		local.Close()
-	default:
+	} else {
 		closeWrite(local)
 	}
 	<-up
