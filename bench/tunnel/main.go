@@ -4,12 +4,13 @@
 // requests, each on a new connection (latency). It prints a Markdown table with medians over
 // -runs runs and the ratio of the tunnel to OpenSSH.
 //
-// Run it with `make bench` or `go run ./bench/tunnel [-runs 5 -mib 256]`. It needs sshd and ssh
-// (root).
+// Both are processes of their own: bin/twittix-infra (built by `make build`) and ssh.
+//
+// Run it with `make bench` or `go run ./bench/tunnel [-runs 5 -mib 256]` after `make build`. It
+// needs sshd and ssh (root).
 package main
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -31,8 +32,6 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/twittix/infra/internal/testenv/sshd"
-	"github.com/twittix/infra/pkg/sshconn"
-	"github.com/twittix/infra/pkg/tunnel"
 )
 
 type params struct {
@@ -104,18 +103,16 @@ func run(p params) error {
 	}
 	defer stopWeb()
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ours, stopOurs, err := startOurs(ctx, server, string(keyPEM), bulkPort, webPort)
+	ours, oursCmd, err := startOurs(server, string(keyPEM), bulkPort, webPort)
 	if err != nil {
 		return err
 	}
-	defer stopOurs()
-	theirs, stopTheirs, err := startOpenSSH(server, keyFile, knownFile, bulkPort, webPort)
+	defer stop(oursCmd)
+	theirs, theirsCmd, err := startOpenSSH(server, keyFile, knownFile, bulkPort, webPort)
 	if err != nil {
 		return err
 	}
-	defer stopTheirs()
+	defer stop(theirsCmd)
 
 	var a, b []result
 	for i := 0; i < p.runs; i++ {
@@ -214,53 +211,61 @@ func print(p params, ours, theirs result) {
 	fmt.Printf("\nfailed transfers or requests: %d (tunnel), %d (ssh)\n", ours.failed, theirs.failed)
 }
 
-// startOurs opens the tunnel of pkg/tunnel over one pkg/sshconn connection.
-func startOurs(ctx context.Context, s *sshd.Server, key string, bulk, web int) (ports, func(), error) {
-	c, err := sshconn.Dial(ctx, sshconn.Config{Endpoint: sshconn.Endpoint{
-		Host: s.Host, Port: s.Port, User: "root", Key: key, KnownHosts: s.KnownHostsLine(),
-	}}, nil)
-	if err != nil {
-		return ports{}, nil, err
+// startOurs runs `bin/twittix-infra tunnel -L ... -L ...` (built by `make build`), a process of
+// its own as ssh is, and waits until both forwards answer.
+func startOurs(s *sshd.Server, key string, bulk, web int) (ports, *exec.Cmd, error) {
+	pp := ports{bulk: freePort(), web: freePort()}
+	cmd := exec.Command(filepath.Join("bin", "twittix-infra"), "tunnel", "--ssh-config", "none",
+		"--host", s.Host, "--port", strconv.Itoa(s.Port), "--user", "root", "--known-hosts", s.KnownHostsLine(),
+		"-L", fmt.Sprintf("%d:127.0.0.1:%d", pp.bulk, bulk), "-L", fmt.Sprintf("%d:127.0.0.1:%d", pp.web, web))
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "INPUT_SSH_KEY=" + key}
+	return pp, cmd, startAndWait(cmd, pp, "bin/twittix-infra tunnel (run `make build` first)")
+}
+
+// startAndWait starts cmd and waits until the web forward of pp answers.
+func startAndWait(cmd *exec.Cmd, pp ports, what string) error {
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", what, err)
 	}
-	t, err := tunnel.Open([]tunnel.Forward{{Host: "127.0.0.1", RemotePort: bulk}, {Host: "127.0.0.1", RemotePort: web}}, nil)
-	if err != nil {
-		c.Close()
-		return ports{}, nil, err
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(pp.web) + "/")
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			stop(cmd)
+			return fmt.Errorf("%s did not forward within 15s: %w", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	ctx, cancel := context.WithCancel(ctx)
+}
+
+// stop interrupts cmd, as Ctrl-C does, and waits for it.
+func stop(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
-	go func() { _ = t.Serve(ctx, c); close(done) }()
-	b := t.Bindings()
-	return ports{bulk: b[0].LocalPort, web: b[1].LocalPort}, func() { cancel(); <-done; c.Close() }, nil
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
 }
 
 // startOpenSSH runs `ssh -N -L ... -L ...` and waits until both forwards answer.
-func startOpenSSH(s *sshd.Server, keyFile, knownFile string, bulk, web int) (ports, func(), error) {
+func startOpenSSH(s *sshd.Server, keyFile, knownFile string, bulk, web int) (ports, *exec.Cmd, error) {
 	pp := ports{bulk: freePort(), web: freePort()}
 	cmd := exec.Command("ssh", "-N", "-F", "none", "-i", keyFile, "-p", strconv.Itoa(s.Port),
 		"-o", "UserKnownHostsFile="+knownFile, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
 		"-o", "ExitOnForwardFailure=yes",
 		"-L", fmt.Sprintf("%d:127.0.0.1:%d", pp.bulk, bulk), "-L", fmt.Sprintf("%d:127.0.0.1:%d", pp.web, web),
 		"root@"+s.Host)
-	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return ports{}, nil, fmt.Errorf("starting ssh: %w", err)
-	}
-	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(pp.web) + "/")
-		if err == nil {
-			resp.Body.Close()
-			return pp, stop, nil
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return ports{}, nil, fmt.Errorf("ssh -N -L did not forward within 15s: %w", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return pp, cmd, startAndWait(cmd, pp, "ssh -N -L")
 }
 
 // bulkServer sends size bytes to every connection, then closes it.
