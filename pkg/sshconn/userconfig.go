@@ -116,6 +116,10 @@ func (l Local) endpoint(file *sshconfig.Config, e Endpoint, alias string) (Endpo
 		default:
 			e.AgentSocket = l.expand(strings.Trim(a, `"`))
 		}
+		// As ssh, do without an agent whose socket is gone (a stale SSH_AUTH_SOCK).
+		if _, err := os.Stat(e.AgentSocket); e.AgentSocket != "" && err != nil {
+			e.AgentSocket = ""
+		}
 	}
 	if strings.TrimSpace(e.Key) == "" {
 		files := getAll("IdentityFile")

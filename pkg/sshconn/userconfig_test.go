@@ -120,10 +120,14 @@ Host *
 		if err == nil || !strings.Contains(err.Error(), "ssh-add") {
 			t.Errorf("Resolve = %v, want an error saying to add the key to the agent", err)
 		}
-		l.AgentSocket = "/run/agent.sock"
+		l.AgentSocket = sshd.StartAgent(t)
 		cfg, err := l.Resolve()
-		if err != nil || cfg.AgentSocket != "/run/agent.sock" {
-			t.Errorf("with an agent: %+v, %v; want the agent and no error", cfg.Endpoint, err)
+		if err != nil || cfg.AgentSocket != l.AgentSocket {
+			t.Errorf("with an agent: %s, %v; want the agent and no error", cfg.AgentSocket, err)
+		}
+		l.AgentSocket = "/nonexistent/agent.sock"
+		if _, err := l.Resolve(); err == nil || !strings.Contains(err.Error(), "ssh-add") {
+			t.Errorf("with a stale SSH_AUTH_SOCK: %v; want it ignored, and the error without an agent", err)
 		}
 	})
 	t.Run("no SSH config: the defaults", func(t *testing.T) {
