@@ -1,7 +1,6 @@
 package tunnel
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/twittix/infra/internal/actiontest"
 	"github.com/twittix/infra/internal/testenv/sshd"
 	"github.com/twittix/infra/pkg/logging"
 	"github.com/twittix/infra/pkg/sshconn"
@@ -21,29 +21,15 @@ import (
 // logBuffer is a logging.Logger whose lines a test can read while the tunnel writes them.
 type logBuffer struct {
 	logging.Logger
-	mu  sync.Mutex
-	buf bytes.Buffer
+	buf *actiontest.SyncBuffer
 }
 
 func newLog() *logBuffer {
-	l := &logBuffer{}
-	l.Logger = logging.New(writerFunc(func(p []byte) (int, error) {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		return l.buf.Write(p)
-	}))
-	return l
+	buf := &actiontest.SyncBuffer{}
+	return &logBuffer{Logger: logging.New(buf), buf: buf}
 }
 
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+func (l *logBuffer) String() string { return l.buf.String() }
 
 // server is a real sshd and the key that logs in to it as root.
 type server struct {
