@@ -43,7 +43,7 @@ func (t *Tunnel) dial(ctx context.Context, d Dialer, addr string) (net.Conn, err
 	}
 }
 
-// bufPool holds the copy buffers: as large as the biggest SSH packet OpenSSH sends.
+// bufPool holds the copy buffers, 64 KiB: two of the largest data packets x/crypto/ssh accepts.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // pipe copies both ways until both directions end. An end of data from either side is passed on
