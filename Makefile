@@ -38,6 +38,7 @@ demo: prereqs build
 bench: prereqs build
 	$(GO) run ./bench/startup
 	$(GO) run ./bench/ssh
+	$(GO) run ./bench/tunnel
 	$(GO) run ./bench/swarm
 	$(GO) run ./bench/cloudbuild
 	$(GO) run ./bench/promote

@@ -1,12 +1,15 @@
 // Command demo shows deploy-swarm at work on this machine: it starts a throwaway sshd on
 // 127.0.0.1 in front of the local swarm, deploys examples/stack through it with the real
 // twittix-infra binary (host key pinned, key from the environment as GitHub passes it), shows a
-// dry run of the next release, then deploys a broken release and shows it rolled back.
+// dry run of the next release, then deploys a broken release and shows it rolled back. It ends
+// as a developer would: `twittix-infra tunnel --stack` through the same sshd, and a page fetched
+// through the tunnel.
 //
 // Run it with `make demo`, which builds bin/twittix-infra and starts docker and swarm mode first.
 package main
 
 import (
+	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -101,6 +104,14 @@ func run() error {
 	}
 	fmt.Printf("GET %s -> %s", webURL, get(webURL))
 
+	step("A developer's tunnel: every published port of the stack, read from the swarm over SSH")
+	url, stop, err := tunnel(inputs)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("GET %s (through the tunnel) -> %s", url, get(url))
+	stop()
+
 	step("Done")
 	fmt.Printf("The stack %s still runs release 1: `docker stack ps %s`, `curl %s`.\n", stack, stack, webURL)
 	fmt.Printf("Remove it with `docker stack rm %s`.\n", stack)
@@ -116,6 +127,46 @@ func deploy(inputs map[string]string) error {
 		cmd.Env = append(cmd.Env, "INPUT_"+strings.ToUpper(name)+"="+value)
 	}
 	return cmd.Run()
+}
+
+// tunnel runs `bin/twittix-infra tunnel --stack` to the demo's sshd (the key passed as the
+// INPUT_SSH_KEY variable, not on the command line), echoes its output, and returns the local URL
+// of the web service from its table, with the function that interrupts it (as Ctrl-C does).
+func tunnel(inputs map[string]string) (string, func(), error) {
+	cmd := exec.Command(filepath.Join("bin", "twittix-infra"), "tunnel", "--stack", stack,
+		"--host", inputs["host"], "--port", inputs["port"], "--user", inputs["user"],
+		"--host-fingerprint", inputs["host_fingerprint"], "--ssh-config", "none")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "INPUT_SSH_KEY=" + inputs["ssh_key"]}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}
+	lines := bufio.NewScanner(out)
+	url := ""
+	for lines.Scan() {
+		line := lines.Text()
+		fmt.Println(line)
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "web" {
+			url = f[2] + "/"
+		}
+		if strings.Contains(line, "Press Ctrl-C") {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(os.Stdout, out) }()
+	if url == "" {
+		stop()
+		return "", nil, fmt.Errorf("the tunnel printed no local URL for the web service")
+	}
+	return url, stop, nil
 }
 
 func command(name string, args ...string) *exec.Cmd {

@@ -1,18 +1,31 @@
-// Package commands lists the subcommands of twittix-infra, one per action.
+// Package commands lists the subcommands of twittix-infra: one per action, and the tools
+// developers run on their machines.
 package commands
 
 import (
 	cloudbuild "github.com/twittix/infra/actions/cloud-build"
 	deployswarm "github.com/twittix/infra/actions/deploy-swarm"
 	"github.com/twittix/infra/actions/promote"
+	"github.com/twittix/infra/internal/commands/tunnel"
 	"github.com/twittix/infra/pkg/action"
 )
 
-// All returns the commands of twittix-infra, in the order --help lists them.
+// All returns the commands that are GitHub Actions (each has actions/<name>/action.yml), in the
+// order --help lists them.
 func All() []action.Command {
 	return []action.Command{
 		deployswarm.Command,
 		cloudbuild.Command,
 		promote.Command,
 	}
+}
+
+// Tools returns the commands that are not actions: developers run them on their machines.
+func Tools() []action.Command {
+	return []action.Command{tunnel.Command}
+}
+
+// CLI returns every command of the twittix-infra binary: All, then Tools.
+func CLI() []action.Command {
+	return append(All(), Tools()...)
 }

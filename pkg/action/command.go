@@ -24,6 +24,9 @@ type Command struct {
 	// Setup declares the command's inputs and outputs on in, binding them to its options, and
 	// returns the function that runs the command once they are parsed.
 	Setup func(in *Inputs) RunFunc
+	// UntilInterrupted marks a command that runs until the user stops it (a tunnel): an
+	// interrupt is its normal end, so that it exits 0 when it then returns no error.
+	UntilInterrupted bool
 }
 
 // Declare returns the inputs and outputs cmd declares, without running it.
@@ -88,6 +91,10 @@ func (r *Runtime) run(ctx context.Context, cmd Command, args []string) int {
 		return ExitUsage
 	}
 	err := r.safeRun(ctx, runCmd)
+	if ctx.Err() != nil && cmd.UntilInterrupted && err == nil {
+		r.Infof("%s: stopped (%v)", cmd.Name, context.Cause(ctx))
+		return ExitOK
+	}
 	if ctx.Err() != nil {
 		if err != nil {
 			r.ReportError(err)

@@ -50,6 +50,9 @@ type Input struct {
 	MustExist bool
 	// Validate checks a set value further; its error is reported as the input's problem.
 	Validate func(value string) error
+	// Short is another flag name for the input, such as "L" for -L, as the tools users know
+	// spell it.
+	Short string
 }
 
 // input is a declared Input with its kind, how to store a parsed value, and where its value came from.
@@ -213,7 +216,7 @@ func (in *Inputs) Enum(p *string, i Input) {
 }
 
 // List declares a list input stored in p: items separated by commas or newlines, trimmed, empty
-// items dropped.
+// items dropped. A flag given several times adds its items to the list.
 func (in *Inputs) List(p *[]string, i Input) {
 	in.add(KindList, i, func(raw string, _ environment) error {
 		*p = SplitList(raw)

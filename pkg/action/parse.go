@@ -129,7 +129,11 @@ func (r *Runtime) readFlags(in *Inputs, args []string) (map[string]string, error
 	fs.SetOutput(io.Discard)
 	given := map[string]string{}
 	for _, i := range in.inputs {
-		fs.Var(&flagValue{name: i.Name, given: given, isBool: i.kind == KindBool}, FlagName(i.Name), i.Usage)
+		v := &flagValue{name: i.Name, given: given, isBool: i.kind == KindBool, repeat: i.kind == KindList}
+		fs.Var(v, FlagName(i.Name), i.Usage)
+		if i.Short != "" {
+			fs.Var(v, i.Short, i.Usage)
+		}
 	}
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
@@ -150,11 +154,15 @@ type flagValue struct {
 	name   string
 	given  map[string]string
 	isBool bool
+	repeat bool // each occurrence adds a line, as -L does
 }
 
 func (f *flagValue) String() string   { return "" }
 func (f *flagValue) IsBoolFlag() bool { return f.isBool }
 func (f *flagValue) Set(v string) error {
+	if prev, ok := f.given[f.name]; ok && f.repeat {
+		v = prev + "\n" + v
+	}
 	f.given[f.name] = v
 	return nil
 }
@@ -184,7 +192,11 @@ func (r *Runtime) printUsage(in *Inputs) {
 		if i.kind == KindBool {
 			arg = ""
 		}
-		fmt.Fprintf(&b, "  --%s%s\n        %s", FlagName(i.Name), arg, i.Usage)
+		short := ""
+		if i.Short != "" {
+			short = fmt.Sprintf(", -%s%s", i.Short, arg)
+		}
+		fmt.Fprintf(&b, "  --%s%s%s\n        %s", FlagName(i.Name), arg, short, i.Usage)
 		if len(tags) > 0 {
 			fmt.Fprintf(&b, " (%s)", strings.Join(tags, "; "))
 		}

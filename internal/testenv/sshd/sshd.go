@@ -39,6 +39,13 @@ type Options struct {
 	DisableTCPForwarding bool
 	// Config holds extra sshd_config lines, appended as is.
 	Config []string
+	// DropIns are sshd_config drop-in files (their content), included at the top of the
+	// configuration as Debian's sshd_config includes /etc/ssh/sshd_config.d/*.conf: what they
+	// set wins over the lines above, and a Match block in one ends with its file.
+	DropIns []string
+	// UserKeys are keys allowed to log in as one user only (AuthorizedKeysFile ...%u), beside
+	// AuthorizedKeys.
+	UserKeys map[string][]ssh.PublicKey
 }
 
 // Server is a running sshd.
@@ -133,7 +140,31 @@ func start(dir string, opts Options, pick func() (int, error)) (*Server, error) 
 		authorized.Write(ssh.MarshalAuthorizedKey(k))
 	}
 	authorizedPath := filepath.Join(dir, "authorized_keys")
-	if err := writeFiles(map[string][]byte{hostKeyPath: pem.EncodeToMemory(block), authorizedPath: authorized.Bytes()}); err != nil {
+	files := map[string][]byte{hostKeyPath: pem.EncodeToMemory(block), authorizedPath: authorized.Bytes()}
+	// sshd reads a user's authorized keys as that user: those files, and the directory, must
+	// be readable by others (the host key stays 0600, readable by root only).
+	userFiles := map[string][]byte{}
+	for user, keys := range opts.UserKeys {
+		var b bytes.Buffer
+		for _, k := range keys {
+			b.Write(ssh.MarshalAuthorizedKey(k))
+		}
+		userFiles[authorizedPath+"."+user] = b.Bytes()
+	}
+	if len(userFiles) > 0 {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return nil, err
+		}
+		for path, data := range userFiles {
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i, d := range opts.DropIns {
+		files[filepath.Join(dir, fmt.Sprintf("dropin-%02d.conf", i))] = []byte(d)
+	}
+	if err := writeFiles(files); err != nil {
 		return nil, err
 	}
 
@@ -186,10 +217,14 @@ func config(port int, hostKey, authorized string, opts Options) string {
 		}
 		return "yes"
 	}
-	lines := []string{
+	var lines []string
+	if len(opts.DropIns) > 0 {
+		lines = append(lines, "Include "+filepath.Join(filepath.Dir(authorized), "dropin-*.conf"))
+	}
+	lines = append(lines,
 		fmt.Sprintf("ListenAddress 127.0.0.1:%d", port),
-		"HostKey " + hostKey,
-		"AuthorizedKeysFile " + authorized,
+		"HostKey "+hostKey,
+		"AuthorizedKeysFile "+authorized+" "+authorized+".%u",
 		"PidFile none",
 		"UsePAM no",
 		"StrictModes no",
@@ -197,11 +232,11 @@ func config(port int, hostKey, authorized string, opts Options) string {
 		"PubkeyAuthentication yes",
 		"PasswordAuthentication no",
 		"KbdInteractiveAuthentication no",
-		"AllowStreamLocalForwarding " + yesNo(opts.DisableStreamLocal),
-		"AllowTcpForwarding " + yesNo(opts.DisableTCPForwarding),
+		"AllowStreamLocalForwarding "+yesNo(opts.DisableStreamLocal),
+		"AllowTcpForwarding "+yesNo(opts.DisableTCPForwarding),
 		"PrintMotd no",
 		"LogLevel VERBOSE",
-	}
+	)
 	lines = append(lines, opts.Config...)
 	return strings.Join(lines, "\n") + "\n"
 }

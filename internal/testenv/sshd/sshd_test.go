@@ -119,3 +119,44 @@ func TestStartSkipsAPortAnotherSSHDHolds(t *testing.T) {
 		t.Errorf("checkHostKey on another sshd = %v, want errNotOurs", got)
 	}
 }
+
+// TestDropInsAndUserKeys checks that a drop-in is applied (here, for a real local account only)
+// and that a user's own key logs in as that user and no other.
+func TestDropInsAndUserKeys(t *testing.T) {
+	t.Parallel()
+	name := UniqueName("tsu")
+	AddUser(t, name)
+	k := NewKey(t, Ed25519)
+	s := Start(t, Options{
+		UserKeys: map[string][]ssh.PublicKey{name: {k.Public}},
+		DropIns:  []string{"Match User " + name + "\n  ForceCommand echo dropped-in\n"},
+	})
+	login := func(user string) (*ssh.Client, error) {
+		return ssh.Dial("tcp", s.Addr(), &ssh.ClientConfig{
+			User: user, Auth: []ssh.AuthMethod{ssh.PublicKeys(k.Signer)}, HostKeyCallback: ssh.FixedHostKey(s.HostKey),
+		})
+	}
+	c, err := login(name)
+	if err != nil {
+		t.Fatalf("login as %s with its key: %v", name, err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.Output("id -un")
+	if err != nil || string(out) != "dropped-in\n" {
+		t.Errorf("a command under the drop-in's ForceCommand = %q, %v; want dropped-in", out, err)
+	}
+	if c, err := login("root"); err == nil {
+		c.Close()
+		t.Errorf("the key of %s logged in as root", name)
+	}
+	if err := CheckConfig(t, "Match User "+name+"\n  PermitTTY no\n"); err != nil {
+		t.Errorf("CheckConfig refused a valid drop-in: %v", err)
+	}
+	if err := CheckConfig(t, "Match User "+name+"\n  NoSuchOption yes\n"); err == nil || !strings.Contains(err.Error(), "NoSuchOption") {
+		t.Errorf("CheckConfig of a bad drop-in = %v, want sshd's complaint", err)
+	}
+}

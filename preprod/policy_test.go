@@ -1,0 +1,270 @@
+// Package preprod_test checks the twittix-1 host's SSH policy (sshd_config.d/twittix.conf) with
+// the real OpenSSH sshd and real local accounts: the CI's deploy account can deploy and nothing
+// else, a developer can tunnel and nothing else.
+//
+// The accounts are real (useradd), because the policy is about them: sshd's Match User and Match
+// Group match the real account, and a session runs as that account, whose docker group
+// membership alone decides whether it reaches the Docker socket. Match blocks for the current
+// user (root) could not show that a developer cannot reach the socket: root always can. So each
+// test creates its own deploy account (in the docker group) and developer account (in a devs
+// group of its own), with unique names so that parallel runs never share one, substitutes those
+// names for deploy and devs in the drop-in (nothing else of it changes), and deletes the accounts
+// when it ends.
+package preprod_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	deployswarm "github.com/twittix/infra/actions/deploy-swarm"
+	"github.com/twittix/infra/internal/actiontest"
+	tunnelcmd "github.com/twittix/infra/internal/commands/tunnel"
+	"github.com/twittix/infra/internal/testenv/dockertest"
+	"github.com/twittix/infra/internal/testenv/sshd"
+	"github.com/twittix/infra/pkg/action"
+)
+
+const dropInPath = "sshd_config.d/twittix.conf"
+
+// host is an sshd configured as twittix-1, with its deploy and developer accounts.
+type host struct {
+	server            *sshd.Server
+	deploy, dev       string
+	deployKey, devKey sshd.Key
+}
+
+func newHost(t *testing.T) *host {
+	t.Helper()
+	dropIn, err := os.ReadFile(dropInPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &host{deploy: sshd.UniqueName("twdep"), dev: sshd.UniqueName("twdev"),
+		deployKey: sshd.NewKey(t, sshd.Ed25519), devKey: sshd.NewKey(t, sshd.Ed25519)}
+	devs := sshd.UniqueName("twdevs")
+	sshd.AddGroup(t, devs)
+	sshd.AddUser(t, h.deploy, "docker")
+	sshd.AddUser(t, h.dev, devs)
+	text := string(dropIn)
+	for old, repl := range map[string]string{"Match User deploy\n": "Match User " + h.deploy + "\n", "Match Group devs\n": "Match Group " + devs + "\n"} {
+		if !strings.Contains(text, old) {
+			t.Fatalf("%s has no %q line", dropInPath, strings.TrimSpace(old))
+		}
+		text = strings.Replace(text, old, repl, 1)
+	}
+	h.server = sshd.Start(t, sshd.Options{
+		DropIns:  []string{text},
+		UserKeys: map[string][]ssh.PublicKey{h.deploy: {h.deployKey.Public}, h.dev: {h.devKey.Public}},
+	})
+	return h
+}
+
+// login opens an SSH connection as user with key.
+func (h *host) login(t *testing.T, user string, key sshd.Key) *ssh.Client {
+	t.Helper()
+	c, err := ssh.Dial("tcp", h.server.Addr(), &ssh.ClientConfig{
+		User: user, Auth: []ssh.AuthMethod{ssh.PublicKeys(key.Signer)}, HostKeyCallback: ssh.FixedHostKey(h.server.HostKey),
+	})
+	if err != nil {
+		t.Fatalf("login as %s: %v", user, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// run runs command in a session and returns its stdout and stderr.
+func run(t *testing.T, c *ssh.Client, command string) (string, string) {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatalf("session: %v", err)
+	}
+	defer sess.Close()
+	var stdout, stderr strings.Builder
+	sess.Stdout, sess.Stderr = &stdout, &stderr
+	done := make(chan struct{})
+	go func() { _ = sess.Run(command); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		sess.Close()
+		<-done
+	}
+	return stdout.String(), stderr.String()
+}
+
+// dialStdioPing runs the command of pkg/sshconn's fallback in a session and sends an HTTP ping on
+// it; it returns the first line of the answer.
+func dialStdioPing(t *testing.T, c *ssh.Client) string {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatalf("session: %v", err)
+	}
+	defer sess.Close()
+	in, _ := sess.StdinPipe()
+	out, _ := sess.StdoutPipe()
+	if err := sess.Start("docker -H 'unix:///var/run/docker.sock' system dial-stdio"); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	_, _ = io.WriteString(in, "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+	line := make(chan string, 1)
+	go func() {
+		l, _ := bufio.NewReader(out).ReadString('\n')
+		line <- l
+	}()
+	select {
+	case l := <-line:
+		return l
+	case <-time.After(20 * time.Second):
+		return ""
+	}
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestSSHDAcceptsTheDropIn(t *testing.T) {
+	t.Parallel()
+	dropIn, err := os.ReadFile(dropInPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sshd.CheckConfig(t, string(dropIn)); err != nil {
+		t.Fatalf("%s: %v", dropInPath, err)
+	}
+}
+
+func TestDeployAccountDeploysAndDoesNothingElse(t *testing.T) {
+	t.Parallel()
+	docker := dockertest.RequireSwarm(t)
+	dockertest.RequireImages(t, docker, "v1")
+	h := newHost(t)
+	stack := dockertest.NewStack(t, docker, "pre")
+
+	ws := t.TempDir()
+	compose := fmt.Sprintf("services:\n  app:\n    image: %s\n    deploy:\n      endpoint_mode: dnsrr\n", dockertest.Image("v1"))
+	if err := os.WriteFile(filepath.Join(ws, "docker-compose.yml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := actiontest.NewEnv(t, map[string]string{"GITHUB_WORKSPACE": ws})
+	env.SetInputs(map[string]string{
+		"host": h.server.Host, "port": strconv.Itoa(h.server.Port), "user": h.deploy,
+		"ssh_key": h.deployKey.OpenSSH(t), "known_hosts": h.server.KnownHostsLine(),
+		"stack_name": stack, "timeout": "2m",
+	})
+	var log actiontest.SyncBuffer
+	code := action.Main(testContext(t), []string{"deploy-swarm"}, []action.Command{deployswarm.Command},
+		action.WithGetenv(env.Getenv), action.WithWriter(&log))
+	if code != 0 {
+		t.Fatalf("deploy-swarm as %s: exit code %d; log:\n%s", h.deploy, code, log.String())
+	}
+
+	c := h.login(t, h.deploy, h.deployKey)
+	t.Run("the dial-stdio fallback reaches the daemon", func(t *testing.T) {
+		if got := dialStdioPing(t, c); !strings.HasPrefix(got, "HTTP/1.1 200") {
+			t.Errorf("ping through `docker system dial-stdio` = %q, want HTTP/1.1 200", got)
+		}
+	})
+	t.Run("no shell", func(t *testing.T) {
+		if out, _ := run(t, c, "id"); strings.Contains(out, "uid=") {
+			t.Errorf("the deploy account ran a command: %q", out)
+		}
+	})
+	t.Run("no TCP forward", func(t *testing.T) {
+		web := httpServer(t)
+		if conn, err := c.Dial("tcp", "127.0.0.1:"+strconv.Itoa(web)); err == nil {
+			conn.Close()
+			t.Error("the deploy account opened a TCP forward")
+		} else if !strings.Contains(err.Error(), "prohibited") {
+			t.Errorf("TCP forward error = %v, want administratively prohibited", err)
+		}
+	})
+}
+
+func TestDeveloperTunnelsAndDoesNothingElse(t *testing.T) {
+	t.Parallel()
+	h := newHost(t)
+	web := httpServer(t)
+	home := t.TempDir()
+	key := filepath.Join(home, "id_ed25519")
+	if err := os.WriteFile(key, []byte(h.devKey.OpenSSH(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tunnel := func(args ...string) (int, string) {
+		env := actiontest.NewBareEnv(map[string]string{"HOME": home, "USER": h.dev, "GITHUB_WORKSPACE": t.TempDir()})
+		var log actiontest.SyncBuffer
+		base := []string{"tunnel", "--host", h.server.Host, "--port", strconv.Itoa(h.server.Port), "--user", h.dev,
+			"--ssh-key", h.devKey.OpenSSH(t), "--known-hosts", h.server.KnownHostsLine(), "--ssh-config", "none"}
+		code := action.Main(testContext(t), append(base, args...), []action.Command{tunnelcmd.Command},
+			action.WithGetenv(env.Getenv), action.WithWriter(&log))
+		return code, log.String()
+	}
+
+	t.Run("tunnel forwards to the host's loopback", func(t *testing.T) {
+		code, log := tunnel("-L", "0:localhost:"+strconv.Itoa(web), "-L", "0:127.0.0.1:"+strconv.Itoa(web), "--check-only")
+		if code != 0 || strings.Count(log, "HTTP 200 OK") != 2 {
+			t.Errorf("exit code %d, want 0 and two HTTP 200 checks; log:\n%s", code, log)
+		}
+	})
+	t.Run("tunnel --stack without compose files says the swarm is out of reach", func(t *testing.T) {
+		code, log := tunnel("--stack", "twittix")
+		if code == 0 || !strings.Contains(log, "--compose-files") {
+			t.Errorf("exit code %d, want a failure pointing to --compose-files; log:\n%s", code, log)
+		}
+	})
+
+	c := h.login(t, h.dev, h.devKey)
+	t.Run("no Docker socket", func(t *testing.T) {
+		if conn, err := c.Dial("unix", "/var/run/docker.sock"); err == nil {
+			conn.Close()
+			t.Error("a developer account opened the Docker socket")
+		}
+		if got := dialStdioPing(t, c); strings.HasPrefix(got, "HTTP/") {
+			t.Errorf("a developer account reached the daemon through dial-stdio: %q", got)
+		}
+	})
+	t.Run("no shell", func(t *testing.T) {
+		out, errOut := run(t, c, "id")
+		if strings.Contains(out, "uid=") {
+			t.Errorf("a developer account ran a command: %q", out)
+		}
+		if !strings.Contains(errOut, "only forwards ports") {
+			t.Errorf("the refusal does not explain itself: stderr %q", errOut)
+		}
+	})
+	t.Run("no forward beyond the loopback", func(t *testing.T) {
+		if conn, err := c.Dial("tcp", "127.0.0.2:"+strconv.Itoa(web)); err == nil {
+			conn.Close()
+			t.Error("a developer account forwarded to 127.0.0.2, which PermitOpen does not list")
+		}
+	})
+}
+
+// httpServer serves 200 OK on a port of all interfaces and returns the port.
+func httpServer(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().(*net.TCPAddr).Port
+}
