@@ -75,3 +75,33 @@ func TestEveryActionIsUsedLocally(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryJobHasATimeout checks every job of every workflow sets timeout-minutes: without it a
+// hung job holds a runner (and a deploy's concurrency group) for GitHub's default of 6 hours. A job
+// that calls a reusable workflow cannot set it; the called workflow's jobs do.
+func TestEveryJobHasATimeout(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join(Root(), ".github", "workflows", "*.y*ml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no workflows found under .github/workflows (%v)", err)
+	}
+	jobs := 0
+	for _, f := range files {
+		wf, err := ReadWorkflow(filepath.Base(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, job := range wf.Jobs {
+			if job.WorkflowCall != nil {
+				continue
+			}
+			jobs++
+			if job.TimeoutMinutes == nil {
+				t.Errorf("%s: job %s has no timeout-minutes; give it one a little above its longest normal run", filepath.Base(f), id)
+			}
+		}
+	}
+	if jobs == 0 {
+		t.Error("no job found in the workflows")
+	}
+}

@@ -129,8 +129,9 @@ func lineOfField(data []byte, err error) int {
 // Prepared is the build to submit, before its source is set.
 type Prepared struct {
 	Build *cloudbuildpb.Build
-	// Warnings are substitution problems Cloud Build tolerates because the build allows loose
-	// substitutions.
+	// Warnings are what to warn about before submitting: substitution problems Cloud Build
+	// tolerates because the build allows loose substitutions, and a pull request author's branch
+	// name inlined in a shell script (subst.ShellInlined).
 	Warnings []string
 }
 
@@ -175,7 +176,9 @@ func Prepare(r Request) (*Prepared, error) {
 		errs = append(errs, fmt.Errorf("substitutions: %s", e))
 	}
 	if subst.AllowLoose(b) {
-		p.Warnings = report.Loose
+		for _, w := range report.Loose {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("substitutions: %s (allowed: the build sets ALLOW_LOOSE)", w))
+		}
 	} else {
 		for _, e := range report.Loose {
 			errs = append(errs, fmt.Errorf("substitutions: %s (or set options.substitutionOption: ALLOW_LOOSE in the config)", e))
@@ -183,6 +186,9 @@ func Prepare(r Request) (*Prepared, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	for _, w := range subst.ShellInlined(b) {
+		p.Warnings = append(p.Warnings, "config: "+w)
 	}
 	return p, nil
 }

@@ -35,7 +35,7 @@ func (c *Client) Run(ctx context.Context, r Request) (*Result, error) {
 		return nil, err
 	}
 	for _, w := range prepared.Warnings {
-		c.log.Warnf("substitutions: %s (allowed: the build sets ALLOW_LOOSE)", w)
+		c.log.Warnf("%s", w)
 	}
 	listing, err := ListFiles(r)
 	if err != nil {
