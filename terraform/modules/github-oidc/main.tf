@@ -1,0 +1,99 @@
+locals {
+  # The roles of each identity are data, read by Terraform here and by the permission test
+  # (see ROLES.md at the repository root): "roles/..." is a predefined role, "custom:ID" a custom
+  # role of custom_roles.json.
+  project_roles  = jsondecode(file("${path.module}/roles.json"))
+  custom_roles   = jsondecode(file("${path.module}/custom_roles.json"))
+  resource_roles = jsondecode(file("${path.module}/resource_roles.json"))
+
+  identities = {
+    build = {
+      account_id   = var.build_account_id
+      display_name = "GitHub Actions build (protected branches and tags of ${var.organisation})"
+      # Any protected branch or tag of the organisation's repositories.
+      principal = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.ref_protected/true"
+    }
+    release = {
+      account_id   = var.release_account_id
+      display_name = "GitHub Actions release (the ${var.release_environment} environment of ${var.organisation})"
+      # Only jobs running in the GitHub environment, whose protection rules gate releases.
+      principal = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.environment/${var.release_environment}"
+    }
+  }
+
+  # One grant per identity and project role, keyed "identity/role".
+  project_grants = merge([
+    for identity, roles in local.project_roles : {
+      for role in roles : "${identity}/${role}" => { identity = identity, role = role }
+    }
+  ]...)
+}
+
+resource "google_iam_workload_identity_pool" "github" {
+  project                   = var.project
+  workload_identity_pool_id = var.pool_id
+  display_name              = "GitHub Actions"
+  description               = "GitHub Actions OIDC tokens of the ${var.organisation} organisation."
+}
+
+resource "google_iam_workload_identity_pool_provider" "github" {
+  project                            = var.project
+  workload_identity_pool_id          = google_iam_workload_identity_pool.github.workload_identity_pool_id
+  workload_identity_pool_provider_id = var.provider_id
+  display_name                       = "GitHub"
+  description                        = "token.actions.githubusercontent.com, repositories of ${var.organisation} only."
+
+  # The token of any GitHub repository passes GitHub's issuer: only the organisation's may enter.
+  attribute_condition = "assertion.repository_owner == '${var.organisation}'"
+
+  attribute_mapping = {
+    "google.subject"             = "assertion.sub"
+    "attribute.repository"       = "assertion.repository"
+    "attribute.repository_owner" = "assertion.repository_owner"
+    "attribute.ref"              = "assertion.ref"
+    # GitHub sends ref_protected as "true"/"false"; string() accepts a boolean too.
+    "attribute.ref_protected" = "string(assertion.ref_protected)"
+    # Jobs outside any environment carry no environment claim: they map to "none".
+    "attribute.environment"      = "has(assertion.environment) ? assertion.environment : 'none'"
+    "attribute.job_workflow_ref" = "assertion.job_workflow_ref"
+  }
+
+  oidc {
+    issuer_uri = "https://token.actions.githubusercontent.com"
+  }
+}
+
+resource "google_service_account" "identity" {
+  for_each = local.identities
+
+  project      = var.project
+  account_id   = each.value.account_id
+  display_name = each.value.display_name
+}
+
+# The GitHub principals that may impersonate each account.
+resource "google_service_account_iam_member" "workload_identity_user" {
+  for_each = local.identities
+
+  service_account_id = google_service_account.identity[each.key].name
+  role               = "roles/iam.workloadIdentityUser"
+  member             = each.value.principal
+}
+
+resource "google_project_iam_custom_role" "this" {
+  for_each = local.custom_roles
+
+  project     = var.project
+  role_id     = each.key
+  title       = each.value.title
+  description = each.value.description
+  permissions = each.value.permissions
+}
+
+resource "google_project_iam_member" "identity" {
+  for_each = local.project_grants
+
+  project = var.project
+  role    = startswith(each.value.role, "custom:") ? google_project_iam_custom_role.this[trimprefix(each.value.role, "custom:")].name : each.value.role
+  member  = google_service_account.identity[each.value.identity].member
+}
