@@ -42,16 +42,18 @@ resource "google_artifact_registry_repository" "this" {
   }
 }
 
-# The build identity pushes images (the build runner too: Cloud Build pushes as the account the
-# build runs as). roles/artifactregistry.writer on this repository only.
+# The build identity and the build runner push images (Cloud Build pushes as the account the
+# build runs as), with the roles their JSON files give them, on this repository only.
 resource "google_artifact_registry_repository_iam_member" "writer" {
-  for_each = var.writers
+  for_each = merge([
+    for name, w in var.writers : { for role in w.roles : "${name}/${role}" => { member = w.member, role = role } }
+  ]...)
 
   project    = var.project
   location   = google_artifact_registry_repository.this.location
   repository = google_artifact_registry_repository.this.name
-  role       = var.writer_role
-  member     = each.value
+  role       = each.value.role
+  member     = each.value.member
 }
 
 # Each runtime account reads (pulls) images of this repository only.

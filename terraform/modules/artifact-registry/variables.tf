@@ -70,15 +70,12 @@ variable "cleanup_dry_run" {
   default     = false
 }
 
-variable "writer_role" {
-  type        = string
-  description = "The role of the writers on the repository (from github-oidc's resource_roles.json)."
-  default     = "roles/artifactregistry.writer"
-}
-
 variable "writers" {
-  type        = map(string)
-  description = "The IAM members that push images, keyed by a static name (build = serviceAccount:...)."
+  type = map(object({
+    member = string
+    roles  = list(string)
+  }))
+  description = "The IAM members that push images and their roles on the repository, keyed by a static name: build = { member = \"serviceAccount:...\", roles = [\"roles/artifactregistry.writer\"] }."
   default     = {}
 }
 

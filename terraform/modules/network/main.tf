@@ -40,7 +40,7 @@ resource "google_compute_router_nat" "this" {
   source_subnetwork_ip_ranges_to_nat = "LIST_OF_SUBNETWORKS"
 
   subnetwork {
-    name                    = google_compute_subnetwork.run.id
+    name                    = google_compute_subnetwork.run.self_link
     source_ip_ranges_to_nat = ["ALL_IP_RANGES"]
   }
 
