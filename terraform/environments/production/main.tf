@@ -18,6 +18,7 @@ module "github_oidc" {
   project             = var.project
   organisation        = var.github_organisation
   release_environment = var.release_environment
+  infra_repository    = var.infra_repository
 
   depends_on = [module.project_services]
 }
@@ -128,4 +129,17 @@ module "logging" {
   sink           = var.log_sink
 
   depends_on = [module.project_services]
+}
+
+# The state bucket is made by hand before the first init (it holds this state); terraform.yml's
+# accounts get its objects: read for plans (run with -lock=false), read and write for applies.
+resource "google_storage_bucket_iam_member" "state" {
+  for_each = {
+    terraform_plan  = "roles/storage.objectViewer"
+    terraform_apply = "roles/storage.objectAdmin"
+  }
+
+  bucket = var.state_bucket
+  role   = each.value
+  member = module.github_oidc.members[each.key]
 }

@@ -52,6 +52,8 @@ output "github_variables" {
         GCP_REGION       = var.region
         GCP_WIF_PROVIDER = module.github_oidc.workload_identity_provider
         GCP_RELEASE_SA   = module.github_oidc.release_service_account
+        GCP_TF_PLAN_SA   = module.github_oidc.terraform_plan_service_account
+        GCP_TF_APPLY_SA  = module.github_oidc.terraform_apply_service_account
       } : "gh variable set ${k} --repo ${var.infra_repository} --body '${v}'"
     ]) },
   )

@@ -62,6 +62,12 @@ variable "infra_repository" {
   default     = "twittix/infra"
 }
 
+variable "state_bucket" {
+  type        = string
+  description = "The bucket of this state, made by hand before the first init: the backend's bucket in versions.tf (names_test.go checks they agree)."
+  default     = "twittix-prod-tfstate"
+}
+
 variable "registry_repository" {
   type        = string
   description = "The Artifact Registry repository of the services' images: REGION-docker.pkg.dev/PROJECT/REGISTRY_REPOSITORY/SERVICE."

@@ -19,7 +19,22 @@ locals {
       # Only jobs running in the GitHub environment, whose protection rules gate releases.
       principal = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.environment/${var.release_environment}"
     }
+    terraform_plan = {
+      account_id   = "terraform-plan"
+      display_name = "Terraform plan (any workflow of ${var.infra_repository}, pull requests included)"
+      # Read-only: a pull request can change the code that plans.
+      principal = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository/${var.infra_repository}"
+    }
+    terraform_apply = {
+      account_id   = "terraform-apply"
+      display_name = "Terraform apply (the ${var.release_environment} environment of ${var.infra_repository})"
+      # Manages IAM, so as strong as an owner: only the infra repository's protected environment.
+      principal = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository_environment/${var.infra_repository}@${var.release_environment}"
+    }
   }
+
+  # The IAM member of each account, known at plan time (serviceAccount:ID@PROJECT.iam...).
+  members = { for k, a in google_service_account.identity : k => "serviceAccount:${a.account_id}@${var.project}.iam.gserviceaccount.com" }
 
   # One grant per identity and project role, keyed "identity/role".
   project_grants = merge([
@@ -56,6 +71,8 @@ resource "google_iam_workload_identity_pool_provider" "github" {
     # Jobs outside any environment carry no environment claim: they map to "none".
     "attribute.environment"      = "has(assertion.environment) ? assertion.environment : 'none'"
     "attribute.job_workflow_ref" = "assertion.job_workflow_ref"
+    # One repository's one environment, for the Terraform apply account.
+    "attribute.repository_environment" = "assertion.repository + '@' + (has(assertion.environment) ? assertion.environment : 'none')"
   }
 
   oidc {
@@ -68,6 +85,7 @@ resource "google_service_account" "identity" {
 
   project      = var.project
   account_id   = each.value.account_id
+  description  = "Impersonated by GitHub Actions through the ${var.pool_id} Workload Identity pool."
   display_name = each.value.display_name
 }
 
@@ -94,6 +112,6 @@ resource "google_project_iam_member" "identity" {
   for_each = local.project_grants
 
   project = var.project
-  role    = startswith(each.value.role, "custom:") ? google_project_iam_custom_role.this[trimprefix(each.value.role, "custom:")].name : each.value.role
-  member  = google_service_account.identity[each.value.identity].member
+  role    = startswith(each.value.role, "custom:") ? "projects/${var.project}/roles/${google_project_iam_custom_role.this[trimprefix(each.value.role, "custom:")].role_id}" : each.value.role
+  member  = local.members[each.value.identity]
 }

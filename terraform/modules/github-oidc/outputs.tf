@@ -15,12 +15,12 @@ output "release_service_account" {
 
 output "build_member" {
   description = "The IAM member of the build service account (serviceAccount:EMAIL), for resource-level grants."
-  value       = google_service_account.identity["build"].member
+  value       = local.members["build"]
 }
 
 output "release_member" {
   description = "The IAM member of the release service account (serviceAccount:EMAIL), for resource-level grants."
-  value       = google_service_account.identity["release"].member
+  value       = local.members["release"]
 }
 
 output "resource_roles" {
@@ -35,4 +35,19 @@ output "project_roles" {
       for k, g in google_project_iam_member.identity : g.role if local.project_grants[k].identity == identity
     ])
   }
+}
+
+output "terraform_plan_service_account" {
+  description = "The e-mail of the read-only account terraform.yml plans with (any workflow of the infra repository)."
+  value       = google_service_account.identity["terraform_plan"].email
+}
+
+output "terraform_apply_service_account" {
+  description = "The e-mail of the account terraform.yml applies with (the infra repository's release environment only)."
+  value       = google_service_account.identity["terraform_apply"].email
+}
+
+output "members" {
+  description = "The IAM member (serviceAccount:EMAIL) of each identity: build, release, terraform_plan, terraform_apply."
+  value       = local.members
 }

@@ -67,3 +67,14 @@ variable "release_account_id" {
     error_message = "A service account ID is 6 to 30 lower-case letters, digits and hyphens, starting with a letter."
   }
 }
+
+variable "infra_repository" {
+  type        = string
+  description = "The repository (OWNER/NAME) whose terraform.yml plans and applies this configuration."
+  default     = "twittix/infra"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", var.infra_repository))
+    error_message = "infra_repository must be OWNER/NAME, such as twittix/infra."
+  }
+}
