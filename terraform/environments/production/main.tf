@@ -3,7 +3,9 @@ locals {
   service_secrets = toset(flatten([
     for s in values(var.services) : concat([for e in values(s.secret_env) : e.secret], [for f in values(s.secret_files) : f.secret])
   ]))
-  secrets = { for id in setunion(local.service_secrets, keys(var.secrets)) : id => lookup(var.secrets, id, {}) }
+  secrets = { for id in setunion(local.service_secrets, keys(var.secrets)) : id => (
+    contains(keys(var.secrets), id) ? var.secrets[id] : { labels = {}, replica_locations = [], rotation_period_days = null }
+  ) }
 
   labels = { system = "twittix" }
 }

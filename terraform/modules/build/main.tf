@@ -13,6 +13,9 @@ locals {
     }
   ]...)
 
+  runner_email  = "${google_service_account.runner.account_id}@${var.project}.iam.gserviceaccount.com"
+  runner_member = "serviceAccount:${local.runner_email}"
+
   buckets = {
     source_bucket = google_storage_bucket.source.name
     logs_bucket   = google_storage_bucket.logs.name
@@ -74,7 +77,7 @@ resource "google_project_iam_member" "runner" {
 
   project = var.project
   role    = each.value
-  member  = google_service_account.runner.member
+  member  = local.runner_member
 }
 
 resource "google_storage_bucket_iam_member" "runner_source" {
@@ -82,7 +85,7 @@ resource "google_storage_bucket_iam_member" "runner_source" {
 
   bucket = google_storage_bucket.source.name
   role   = each.value
-  member = google_service_account.runner.member
+  member = local.runner_member
 }
 
 resource "google_storage_bucket_iam_member" "runner_logs" {
@@ -90,7 +93,7 @@ resource "google_storage_bucket_iam_member" "runner_logs" {
 
   bucket = google_storage_bucket.logs.name
   role   = each.value
-  member = google_service_account.runner.member
+  member = local.runner_member
 }
 
 # The identities that submit builds (the GitHub build account): on the two buckets and on the

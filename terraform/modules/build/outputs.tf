@@ -10,12 +10,12 @@ output "logs_bucket" {
 
 output "runner_service_account" {
   description = "The e-mail of the account builds run as (the cloud-build action's service_account input)."
-  value       = google_service_account.runner.email
+  value       = local.runner_email
 }
 
 output "runner_member" {
   description = "The IAM member of the runner account, for the registry's writers."
-  value       = google_service_account.runner.member
+  value       = local.runner_member
 }
 
 output "runner_roles" {

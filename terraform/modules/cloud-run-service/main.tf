@@ -1,4 +1,8 @@
 locals {
+  # The runtime account's e-mail and member, known at plan time.
+  runtime_email  = "${google_service_account.runtime.account_id}@${var.project}.iam.gserviceaccount.com"
+  runtime_member = "serviceAccount:${local.runtime_email}"
+
   # The secrets the service reads, each granted once to the runtime account.
   secret_ids = toset(concat(
     [for e in values(var.secret_env) : e.secret],
@@ -20,7 +24,7 @@ resource "google_secret_manager_secret_iam_member" "runtime" {
   project   = var.project
   secret_id = each.value
   role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.runtime.member
+  member    = local.runtime_member
 }
 
 # The release identity deploys revisions that run as this account: it must act as it (and only
@@ -43,7 +47,7 @@ resource "google_cloud_run_v2_service" "this" {
   deletion_protection = var.deletion_protection
 
   template {
-    service_account                  = google_service_account.runtime.email
+    service_account                  = local.runtime_email
     max_instance_request_concurrency = var.concurrency
     timeout                          = "${var.request_timeout_seconds}s"
     labels                           = var.labels

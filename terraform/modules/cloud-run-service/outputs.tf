@@ -10,12 +10,12 @@ output "url" {
 
 output "runtime_service_account" {
   description = "The e-mail of the service's runtime account."
-  value       = google_service_account.runtime.email
+  value       = local.runtime_email
 }
 
 output "runtime_member" {
   description = "The IAM member of the runtime account (serviceAccount:EMAIL)."
-  value       = google_service_account.runtime.member
+  value       = local.runtime_member
 }
 
 output "secret_ids" {

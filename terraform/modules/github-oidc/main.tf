@@ -33,8 +33,9 @@ locals {
     }
   }
 
-  # The IAM member of each account, known at plan time (serviceAccount:ID@PROJECT.iam...).
-  members = { for k, a in google_service_account.identity : k => "serviceAccount:${a.account_id}@${var.project}.iam.gserviceaccount.com" }
+  # The e-mail and IAM member of each account, known at plan time.
+  emails  = { for k, a in google_service_account.identity : k => "${a.account_id}@${var.project}.iam.gserviceaccount.com" }
+  members = { for k, e in local.emails : k => "serviceAccount:${e}" }
 
   # One grant per identity and project role, keyed "identity/role".
   project_grants = merge([

@@ -5,12 +5,12 @@ output "workload_identity_provider" {
 
 output "build_service_account" {
   description = "The e-mail of the build service account (production.yml's build job)."
-  value       = google_service_account.identity["build"].email
+  value       = local.emails["build"]
 }
 
 output "release_service_account" {
   description = "The e-mail of the release service account (production.yml's deploy and canary jobs, promote.yml)."
-  value       = google_service_account.identity["release"].email
+  value       = local.emails["release"]
 }
 
 output "build_member" {
@@ -39,12 +39,12 @@ output "project_roles" {
 
 output "terraform_plan_service_account" {
   description = "The e-mail of the read-only account terraform.yml plans with (any workflow of the infra repository)."
-  value       = google_service_account.identity["terraform_plan"].email
+  value       = local.emails["terraform_plan"]
 }
 
 output "terraform_apply_service_account" {
   description = "The e-mail of the account terraform.yml applies with (the infra repository's release environment only)."
-  value       = google_service_account.identity["terraform_apply"].email
+  value       = local.emails["terraform_apply"]
 }
 
 output "members" {
