@@ -122,7 +122,6 @@ func TestCheckIgnoreChanges(t *testing.T) {
 	}
 }
 
-
 func service(ignore string) string {
 	return "resource \"google_cloud_run_v2_service\" \"s\" {\n  template {\n    labels = {}\n  }\n  lifecycle {\n    ignore_changes = [\n      " + ignore + ",\n    ]\n  }\n}\n"
 }
