@@ -10,10 +10,11 @@ variable "project" {
 
 variable "services" {
   type        = list(string)
-  description = "The APIs to enable, as service names (run.googleapis.com)."
+  description = "The APIs to enable, as service names (run.googleapis.com). cloudresourcemanager is Terraform's own need (project IAM); serviceusage must be on before the first apply (terraform/README.md)."
   default = [
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
     "compute.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",

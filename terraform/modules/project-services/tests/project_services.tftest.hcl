@@ -8,7 +8,7 @@ run "apis_the_rest_needs" {
   command = plan
 
   assert {
-    condition = keys(google_project_service.this) == ["artifactregistry.googleapis.com", "cloudbuild.googleapis.com", "compute.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com", "logging.googleapis.com",
+    condition = keys(google_project_service.this) == ["artifactregistry.googleapis.com", "cloudbuild.googleapis.com", "cloudresourcemanager.googleapis.com", "compute.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com", "logging.googleapis.com",
     "monitoring.googleapis.com", "run.googleapis.com", "secretmanager.googleapis.com", "storage.googleapis.com", "sts.googleapis.com"]
     error_message = "The APIs of run, cloudbuild, artifactregistry, secretmanager, iam, iamcredentials, sts, monitoring, logging, compute and storage are enabled."
   }
