@@ -1,0 +1,185 @@
+# The root module: one entry of `services` yields a full set (runtime account, secrets and their
+# access, Cloud Run service, uptime check and alerts when public, dashboard); bad variables fail.
+
+mock_provider "google" {
+  mock_resource "google_iam_workload_identity_pool" {
+    override_during = plan
+    defaults = {
+      name = "projects/123456789/locations/global/workloadIdentityPools/github"
+    }
+  }
+  mock_resource "google_iam_workload_identity_pool_provider" {
+    override_during = plan
+    defaults = {
+      name = "projects/123456789/locations/global/workloadIdentityPools/github/providers/github"
+    }
+  }
+  mock_resource "google_cloud_run_v2_service" {
+    override_during = plan
+    defaults = {
+      uri = "https://service-abcdefghij-ew.a.run.app"
+    }
+  }
+}
+
+variables {
+  project             = "twittix-prod"
+  region              = "europe-west1"
+  github_organisation = "twittix"
+  services = {
+    web = {
+      secret_env = { SESSION_KEY = { secret = "web-session-key" } }
+    }
+    api = {
+      max_instances = 20
+      secret_env    = { DB_PASSWORD = { secret = "api-db-password" } }
+      secret_files  = { tls = { secret = "api-tls-key", mount_path = "/secrets/tls" } }
+    }
+  }
+}
+
+run "two_services_two_full_sets" {
+  command = plan
+
+  assert {
+    condition     = keys(module.service) == ["api", "web"]
+    error_message = "Each entry of services is a Cloud Run service."
+  }
+
+  assert {
+    condition     = module.service["web"].runtime_service_account == "run-web@twittix-prod.iam.gserviceaccount.com" && module.service["api"].runtime_service_account == "run-api@twittix-prod.iam.gserviceaccount.com"
+    error_message = "Each service has its own runtime account."
+  }
+
+  assert {
+    condition     = module.service["web"].secret_ids == tolist(["web-session-key"]) && module.service["api"].secret_ids == tolist(["api-db-password", "api-tls-key"])
+    error_message = "Each runtime account reads its own service's secrets only."
+  }
+
+  assert {
+    condition     = module.secrets.ids == tolist(["api-db-password", "api-tls-key", "web-session-key"])
+    error_message = "Every secret a service reads exists (created without a value)."
+  }
+
+  assert {
+    condition     = keys(module.monitoring.uptime_check_ids) == ["api", "web"] && keys(module.monitoring.alert_policies) == ["api", "web"]
+    error_message = "Each public service has an uptime check and alert policies."
+  }
+
+  assert {
+    condition     = alltrue([for k, p in module.monitoring.alert_policies : length(p) == 3])
+    error_message = "Each public service has three alert policies: uptime, 5xx ratio, p99 latency."
+  }
+
+  assert {
+    condition     = keys(module.monitoring.dashboards) == ["api", "web"]
+    error_message = "Each service has a dashboard."
+  }
+
+  assert {
+    condition     = keys(output.service_urls) == ["api", "web"] && output.service_urls["web"] == "https://service-abcdefghij-ew.a.run.app"
+    error_message = "The outputs give each service's URL."
+  }
+}
+
+run "outputs_wire_github" {
+  command = plan
+
+  assert {
+    condition     = output.workload_identity_provider == "projects/123456789/locations/global/workloadIdentityPools/github/providers/github"
+    error_message = "The WIF provider output is the provider's full name."
+  }
+
+  assert {
+    condition     = output.release_service_account != output.build_service_account
+    error_message = "The build and release accounts are two outputs, two accounts."
+  }
+
+  assert {
+    condition     = output.registry_url == "europe-west1-docker.pkg.dev/twittix-prod/services"
+    error_message = "The registry URL is REGION-docker.pkg.dev/PROJECT/REPOSITORY."
+  }
+
+  assert {
+    condition     = keys(output.github_variables) == ["twittix/api", "twittix/infra", "twittix/web"]
+    error_message = "The gh commands wire each service's repository and the infra repository."
+  }
+
+  assert {
+    condition     = strcontains(output.github_variables["twittix/web"], "gh variable set GCP_WIF_PROVIDER --repo twittix/web --body 'projects/123456789/locations/global/workloadIdentityPools/github/providers/github'")
+    error_message = "The commands set GCP_WIF_PROVIDER to the provider's name."
+  }
+
+  assert {
+    condition     = strcontains(output.github_variables["twittix/web"], "gh variable set GCP_IMAGE --repo twittix/web --body 'europe-west1-docker.pkg.dev/twittix-prod/services/web'")
+    error_message = "The commands set GCP_IMAGE to the service's image."
+  }
+
+  assert {
+    condition = alltrue([for v in ["GCP_PROJECT", "GCP_REGION", "GCP_WIF_PROVIDER", "GCP_BUILD_SA", "GCP_RELEASE_SA", "GCP_IMAGE"] :
+    strcontains(output.github_variables["twittix/api"], "gh variable set ${v} --repo twittix/api ")])
+    error_message = "A service repository gets every variable production.yml's callers use."
+  }
+
+  assert {
+    condition = alltrue([for v in ["GCP_PROJECT", "GCP_REGION", "GCP_WIF_PROVIDER", "GCP_RELEASE_SA", "GCP_TF_PLAN_SA", "GCP_TF_APPLY_SA"] :
+    strcontains(output.github_variables["twittix/infra"], "gh variable set ${v} --repo twittix/infra ")])
+    error_message = "The infra repository gets the variables of promote.yml and terraform.yml."
+  }
+}
+
+run "private_service_has_no_uptime_check" {
+  command = plan
+
+  variables {
+    services = {
+      web    = {}
+      worker = { public = false, ingress = "INGRESS_TRAFFIC_INTERNAL_ONLY" }
+    }
+  }
+
+  assert {
+    condition     = keys(module.service) == ["web", "worker"] && keys(module.monitoring.uptime_check_ids) == ["web"] && keys(module.monitoring.dashboards) == ["web", "worker"]
+    error_message = "A private service has no uptime check or alerts, but has a dashboard."
+  }
+}
+
+run "invalid_service_name" {
+  command = plan
+
+  variables {
+    services = { "Web_App" = {} }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "min_instances_over_max" {
+  command = plan
+
+  variables {
+    services = { web = { min_instances = 5, max_instances = 2 } }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "unknown_region" {
+  command = plan
+
+  variables {
+    region = "europe-west42"
+  }
+
+  expect_failures = [var.region]
+}
+
+run "empty_organisation" {
+  command = plan
+
+  variables {
+    github_organisation = ""
+  }
+
+  expect_failures = [var.github_organisation]
+}

@@ -1,0 +1,172 @@
+# The Workload Identity pool admits the organisation's repositories only, and each identity gets
+# exactly its roles. Plans only, against a mock of the google provider.
+
+mock_provider "google" {
+  mock_resource "google_iam_workload_identity_pool" {
+    override_during = plan
+    defaults = {
+      name = "projects/123456789/locations/global/workloadIdentityPools/github"
+    }
+  }
+}
+
+variables {
+  project      = "twittix-prod"
+  organisation = "twittix"
+}
+
+run "admits_only_the_organisation" {
+  command = plan
+
+  assert {
+    condition     = google_iam_workload_identity_pool_provider.github.attribute_condition == "assertion.repository_owner == 'twittix'"
+    error_message = "The provider must admit the tokens of the twittix organisation's repositories only, got: ${google_iam_workload_identity_pool_provider.github.attribute_condition}"
+  }
+
+  assert {
+    condition     = google_iam_workload_identity_pool_provider.github.oidc[0].issuer_uri == "https://token.actions.githubusercontent.com"
+    error_message = "The provider must trust GitHub Actions' issuer only."
+  }
+
+  assert {
+    condition = alltrue([for k in ["google.subject", "attribute.repository_owner", "attribute.ref_protected", "attribute.environment", "attribute.repository_environment"] :
+    contains(keys(google_iam_workload_identity_pool_provider.github.attribute_mapping), k)])
+    error_message = "The mapping must carry the claims the principal sets match on."
+  }
+
+  assert {
+    condition     = google_iam_workload_identity_pool_provider.github.attribute_mapping["attribute.environment"] == "has(assertion.environment) ? assertion.environment : 'none'"
+    error_message = "attribute.environment must come from the token's environment claim."
+  }
+}
+
+run "build_from_protected_refs_release_from_the_environment" {
+  command = plan
+
+  assert {
+    condition     = google_service_account_iam_member.workload_identity_user["build"].member == "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.ref_protected/true"
+    error_message = "The build account must be usable from protected branches and tags only, got ${google_service_account_iam_member.workload_identity_user["build"].member}"
+  }
+
+  assert {
+    condition     = google_service_account_iam_member.workload_identity_user["release"].member == "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.environment/production"
+    error_message = "The release account must be usable from jobs of the production environment only, got ${google_service_account_iam_member.workload_identity_user["release"].member}"
+  }
+
+  assert {
+    condition     = google_service_account_iam_member.workload_identity_user["terraform_apply"].member == "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/infra@production"
+    error_message = "The Terraform apply account must be usable from the infra repository's production environment only."
+  }
+
+  assert {
+    condition     = alltrue([for k, m in google_service_account_iam_member.workload_identity_user : m.role == "roles/iam.workloadIdentityUser"])
+    error_message = "GitHub principals get roles/iam.workloadIdentityUser on their account, nothing more."
+  }
+
+  assert {
+    condition     = length(google_service_account_iam_member.workload_identity_user) == 4
+    error_message = "Exactly four accounts may be impersonated from GitHub: build, release, terraform_plan, terraform_apply."
+  }
+}
+
+run "exact_roles_of_each_identity" {
+  command = plan
+
+  assert {
+    condition     = output.project_roles.build == tolist(["projects/twittix-prod/roles/twittixBuildSubmitter"])
+    error_message = "The build account's project roles changed: ${jsonencode(output.project_roles.build)}"
+  }
+
+  assert {
+    condition     = output.project_roles.release == tolist(["projects/twittix-prod/roles/twittixRunReleaser"])
+    error_message = "The release account's project roles changed: ${jsonencode(output.project_roles.release)}"
+  }
+
+  assert {
+    condition     = output.project_roles.terraform_plan == tolist(["roles/iam.securityReviewer", "roles/viewer"])
+    error_message = "The Terraform plan account must stay read-only: ${jsonencode(output.project_roles.terraform_plan)}"
+  }
+
+  assert {
+    condition = google_project_iam_custom_role.this["twittixBuildSubmitter"].permissions == toset([
+      "cloudbuild.builds.create", "cloudbuild.builds.get", "cloudbuild.builds.update", "serviceusage.services.use", "storage.buckets.list",
+    ])
+    error_message = "The build submitter role's permissions changed."
+  }
+
+  assert {
+    condition = google_project_iam_custom_role.this["twittixRunReleaser"].permissions == toset([
+      "monitoring.timeSeries.list", "run.operations.get", "run.revisions.get", "run.services.get", "run.services.update", "serviceusage.services.use",
+    ])
+    error_message = "The Cloud Run releaser role's permissions changed."
+  }
+
+  assert {
+    condition     = output.build_member == "serviceAccount:github-build@twittix-prod.iam.gserviceaccount.com" && output.release_member == "serviceAccount:github-release@twittix-prod.iam.gserviceaccount.com"
+    error_message = "The members of the two identities are their accounts."
+  }
+
+  assert {
+    condition = output.resource_roles == {
+      build = {
+        source_bucket          = ["roles/storage.legacyBucketWriter"]
+        logs_bucket            = ["roles/storage.objectViewer"]
+        repository             = ["roles/artifactregistry.writer"]
+        runner_service_account = ["roles/iam.serviceAccountUser"]
+      }
+      release = {
+        runtime_service_accounts = ["roles/iam.serviceAccountUser"]
+      }
+    }
+    error_message = "The identities' roles on single resources changed: ${jsonencode(output.resource_roles)}"
+  }
+}
+
+run "other_organisation_and_environment" {
+  command = plan
+
+  variables {
+    organisation        = "acme"
+    release_environment = "prod-eu"
+  }
+
+  assert {
+    condition     = google_iam_workload_identity_pool_provider.github.attribute_condition == "assertion.repository_owner == 'acme'"
+    error_message = "The condition must name the organisation given."
+  }
+
+  assert {
+    condition     = endswith(google_service_account_iam_member.workload_identity_user["release"].member, "/attribute.environment/prod-eu")
+    error_message = "The release account must follow release_environment."
+  }
+}
+
+run "empty_organisation" {
+  command = plan
+
+  variables {
+    organisation = ""
+  }
+
+  expect_failures = [var.organisation]
+}
+
+run "organisation_with_a_quote" {
+  command = plan
+
+  variables {
+    organisation = "twittix' || true || '"
+  }
+
+  expect_failures = [var.organisation]
+}
+
+run "environment_none" {
+  command = plan
+
+  variables {
+    release_environment = "none"
+  }
+
+  expect_failures = [var.release_environment]
+}
