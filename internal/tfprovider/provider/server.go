@@ -88,14 +88,31 @@ func (s *Server) StopProvider(context.Context, *tfprotov5.StopProviderRequest) (
 	return &tfprotov5.StopProviderResponse{}, nil
 }
 
-// ValidateResourceTypeConfig validates nothing beyond the schema, which terraform checks itself.
-func (s *Server) ValidateResourceTypeConfig(context.Context, *tfprotov5.ValidateResourceTypeConfigRequest) (*tfprotov5.ValidateResourceTypeConfigResponse, error) {
-	return &tfprotov5.ValidateResourceTypeConfigResponse{}, nil
+// ValidateResourceTypeConfig rejects values for computed-only attributes, as the SDK does;
+// terraform checks the rest of the schema itself. It validates no values.
+func (s *Server) ValidateResourceTypeConfig(_ context.Context, req *tfprotov5.ValidateResourceTypeConfigRequest) (*tfprotov5.ValidateResourceTypeConfigResponse, error) {
+	sch, ok := s.resources[req.TypeName]
+	if !ok {
+		return &tfprotov5.ValidateResourceTypeConfigResponse{Diagnostics: unknownType("resource", req.TypeName)}, nil
+	}
+	cfg, err := req.Config.Unmarshal(sch.ValueType())
+	if err != nil {
+		return nil, err
+	}
+	return &tfprotov5.ValidateResourceTypeConfigResponse{Diagnostics: readOnlySet(sch.Block, cfg, "")}, nil
 }
 
-// ValidateDataSourceConfig validates nothing beyond the schema, which terraform checks itself.
-func (s *Server) ValidateDataSourceConfig(context.Context, *tfprotov5.ValidateDataSourceConfigRequest) (*tfprotov5.ValidateDataSourceConfigResponse, error) {
-	return &tfprotov5.ValidateDataSourceConfigResponse{}, nil
+// ValidateDataSourceConfig rejects values for computed-only attributes, as the SDK does.
+func (s *Server) ValidateDataSourceConfig(_ context.Context, req *tfprotov5.ValidateDataSourceConfigRequest) (*tfprotov5.ValidateDataSourceConfigResponse, error) {
+	sch, ok := s.data[req.TypeName]
+	if !ok {
+		return &tfprotov5.ValidateDataSourceConfigResponse{Diagnostics: unknownType("data source", req.TypeName)}, nil
+	}
+	cfg, err := req.Config.Unmarshal(sch.ValueType())
+	if err != nil {
+		return nil, err
+	}
+	return &tfprotov5.ValidateDataSourceConfigResponse{Diagnostics: readOnlySet(sch.Block, cfg, "")}, nil
 }
 
 // UpgradeResourceState returns the stored state as it is: every schema is at version 0.
