@@ -70,9 +70,14 @@ func mustTerraform(t *testing.T, env []string, dir string, args ...string) strin
 	return out
 }
 
-// repoTerraformDir is the repository's terraform/ directory, found from this file.
+// repoTerraformDir is the repository's terraform/ directory, found from this file, or the one
+// TFTEST_TERRAFORM_DIR names (to check another worktree's terraform/ with these tests).
 func repoTerraformDir(t *testing.T) string {
 	t.Helper()
+	if dir := os.Getenv("TFTEST_TERRAFORM_DIR"); dir != "" {
+		t.Logf("TFTEST_TERRAFORM_DIR: checking %s", dir)
+		return dir
+	}
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		t.Fatal("cannot locate the test source")

@@ -27,7 +27,7 @@ func New(s *schema.Schema) (*Server, error) {
 	}
 	srv := &Server{
 		resp: &tfprotov5.GetProviderSchemaResponse{
-			ServerCapabilities: &tfprotov5.ServerCapabilities{PlanDestroy: true},
+			ServerCapabilities: &tfprotov5.ServerCapabilities{PlanDestroy: true, GetProviderSchemaOptional: true},
 			Provider:           &tfprotov5.Schema{Block: provider},
 			ResourceSchemas:    map[string]*tfprotov5.Schema{},
 			DataSourceSchemas:  map[string]*tfprotov5.Schema{},
