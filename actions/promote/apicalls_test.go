@@ -1,7 +1,6 @@
 package promote_test
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -12,12 +11,5 @@ import (
 // internal/iamcheck.Methods["promote"], from which the permission test derives the IAM
 // permissions the promote action needs.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := iamcheck.CheckCalled("promote"); err != nil {
-			fmt.Fprintln(os.Stderr, "FAIL:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(iamcheck.Main(m, "promote"))
 }

@@ -2,6 +2,8 @@ package iamcheck
 
 import (
 	"fmt"
+	"os"
+	"testing"
 
 	"github.com/twittix/infra/internal/testenv/apicalls"
 )
@@ -18,4 +20,17 @@ func CheckCalled(action string) error {
 		methods[i] = c.Method
 	}
 	return apicalls.Check(methods, fmt.Sprintf("internal/iamcheck.Methods[%q]", action))
+}
+
+// Main runs the tests of m, then, when they passed, CheckCalled(action), and returns the exit
+// code: an action's tests call it from TestMain as os.Exit(iamcheck.Main(m, "promote")).
+func Main(m *testing.M, action string) int {
+	code := m.Run()
+	if code == 0 {
+		if err := CheckCalled(action); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL:", err)
+			return 1
+		}
+	}
+	return code
 }

@@ -2,11 +2,11 @@ package iamcheck
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -60,7 +60,7 @@ func TestRolesCoverActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, action := range sortedKeys(Methods) {
+	for _, action := range slices.Sorted(maps.Keys(Methods)) {
 		t.Run(action, func(t *testing.T) {
 			missing, err := cfg.Missing(action)
 			if err != nil {
@@ -84,7 +84,7 @@ func TestEveryRoleIsNeeded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, action := range sortedKeys(Methods) {
+	for _, action := range slices.Sorted(maps.Keys(Methods)) {
 		id := Identities[action]
 		g := cfg.Identities[id]
 		if g == nil {
@@ -95,7 +95,7 @@ func TestEveryRoleIsNeeded(t *testing.T) {
 		for kind, roles := range g.Resources {
 			grants[kind] = roles
 		}
-		for _, kind := range sortedKeys(grants) {
+		for _, kind := range slices.Sorted(maps.Keys(grants)) {
 			for _, role := range grants[kind] {
 				t.Run(id+"/"+kind+"/"+role, func(t *testing.T) {
 					dir := withoutRole(t, src, id, kind, role)
@@ -138,7 +138,7 @@ func TestCustomRolesHoldOnlyWhatIsNeeded(t *testing.T) {
 			all[p] = true
 		}
 	}
-	for _, id := range sortedKeys(cfg.Custom) {
+	for _, id := range slices.Sorted(maps.Keys(cfg.Custom)) {
 		for _, p := range cfg.Custom[id] {
 			if !all[p] {
 				t.Logf("custom role %s holds %s, which no API call of the actions derives", id, p)
@@ -212,14 +212,5 @@ func needed(action string) []string {
 			set[n.Permission] = true
 		}
 	}
-	return sortedKeys(set)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(set))
 }

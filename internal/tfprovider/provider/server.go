@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov5"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -54,10 +56,10 @@ func New(s *schema.Schema) (*Server, error) {
 // GetMetadata lists the resource and data source types.
 func (s *Server) GetMetadata(context.Context, *tfprotov5.GetMetadataRequest) (*tfprotov5.GetMetadataResponse, error) {
 	resp := &tfprotov5.GetMetadataResponse{ServerCapabilities: s.resp.ServerCapabilities}
-	for _, name := range sortedKeys(s.resources) {
+	for _, name := range slices.Sorted(maps.Keys(s.resources)) {
 		resp.Resources = append(resp.Resources, tfprotov5.ResourceMetadata{TypeName: name})
 	}
-	for _, name := range sortedKeys(s.data) {
+	for _, name := range slices.Sorted(maps.Keys(s.data)) {
 		resp.DataSources = append(resp.DataSources, tfprotov5.DataSourceMetadata{TypeName: name})
 	}
 	return resp, nil
@@ -91,28 +93,14 @@ func (s *Server) StopProvider(context.Context, *tfprotov5.StopProviderRequest) (
 // ValidateResourceTypeConfig rejects values for computed-only attributes, as the SDK does;
 // terraform checks the rest of the schema itself. It validates no values.
 func (s *Server) ValidateResourceTypeConfig(_ context.Context, req *tfprotov5.ValidateResourceTypeConfigRequest) (*tfprotov5.ValidateResourceTypeConfigResponse, error) {
-	sch, ok := s.resources[req.TypeName]
-	if !ok {
-		return &tfprotov5.ValidateResourceTypeConfigResponse{Diagnostics: unknownType("resource", req.TypeName)}, nil
-	}
-	cfg, err := req.Config.Unmarshal(sch.ValueType())
-	if err != nil {
-		return nil, err
-	}
-	return &tfprotov5.ValidateResourceTypeConfigResponse{Diagnostics: readOnlySet(sch.Block, cfg, "")}, nil
+	diags, err := validateConfig(s.resources, "resource", req.TypeName, req.Config)
+	return &tfprotov5.ValidateResourceTypeConfigResponse{Diagnostics: diags}, err
 }
 
 // ValidateDataSourceConfig rejects values for computed-only attributes, as the SDK does.
 func (s *Server) ValidateDataSourceConfig(_ context.Context, req *tfprotov5.ValidateDataSourceConfigRequest) (*tfprotov5.ValidateDataSourceConfigResponse, error) {
-	sch, ok := s.data[req.TypeName]
-	if !ok {
-		return &tfprotov5.ValidateDataSourceConfigResponse{Diagnostics: unknownType("data source", req.TypeName)}, nil
-	}
-	cfg, err := req.Config.Unmarshal(sch.ValueType())
-	if err != nil {
-		return nil, err
-	}
-	return &tfprotov5.ValidateDataSourceConfigResponse{Diagnostics: readOnlySet(sch.Block, cfg, "")}, nil
+	diags, err := validateConfig(s.data, "data source", req.TypeName, req.Config)
+	return &tfprotov5.ValidateDataSourceConfigResponse{Diagnostics: diags}, err
 }
 
 // UpgradeResourceState returns the stored state as it is: every schema is at version 0.

@@ -3,7 +3,8 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov5"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -79,7 +80,7 @@ var nestingModes = map[string]tfprotov5.SchemaNestedBlockNestingMode{
 // attributes and block types sorted by name.
 func protoBlock(b *schema.Block) (*tfprotov5.SchemaBlock, error) {
 	out := &tfprotov5.SchemaBlock{}
-	for _, name := range sortedKeys(b.Attributes) {
+	for _, name := range slices.Sorted(maps.Keys(b.Attributes)) {
 		a := b.Attributes[name]
 		t, err := ctyType(a.Type)
 		if err != nil {
@@ -89,7 +90,7 @@ func protoBlock(b *schema.Block) (*tfprotov5.SchemaBlock, error) {
 			Name: name, Type: t, Required: a.Required, Optional: a.Optional, Computed: a.Computed, Sensitive: a.Sensitive,
 		})
 	}
-	for _, name := range sortedKeys(b.BlockTypes) {
+	for _, name := range slices.Sorted(maps.Keys(b.BlockTypes)) {
 		nb := b.BlockTypes[name]
 		mode, ok := nestingModes[nb.NestingMode]
 		if !ok {
@@ -104,13 +105,4 @@ func protoBlock(b *schema.Block) (*tfprotov5.SchemaBlock, error) {
 		})
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -7,6 +7,19 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
+// validateConfig checks the configuration of a resource or data source of type name.
+func validateConfig(schemas map[string]*tfprotov5.Schema, kind, name string, config *tfprotov5.DynamicValue) ([]*tfprotov5.Diagnostic, error) {
+	sch, ok := schemas[name]
+	if !ok {
+		return unknownType(kind, name), nil
+	}
+	cfg, err := config.Unmarshal(sch.ValueType())
+	if err != nil {
+		return nil, err
+	}
+	return readOnlySet(sch.Block, cfg, ""), nil
+}
+
 // readOnlySet reports every computed-only attribute that the configuration v of block b sets,
 // as the real provider's SDK does: terraform itself accepts a value there.
 func readOnlySet(b *tfprotov5.SchemaBlock, v tftypes.Value, path string) []*tfprotov5.Diagnostic {
