@@ -214,3 +214,21 @@ func needed(action string) []string {
 	}
 	return slices.Sorted(maps.Keys(set))
 }
+
+// TestPredefinedRolesNameKnownPermissions: PredefinedRoles lists only permissions that
+// Permissions can ask for, so a misspelt one cannot hide there.
+func TestPredefinedRolesNameKnownPermissions(t *testing.T) {
+	known := map[string]bool{}
+	for _, needs := range Permissions {
+		for _, n := range needs {
+			known[n.Permission] = true
+		}
+	}
+	for _, role := range slices.Sorted(maps.Keys(PredefinedRoles)) {
+		for _, p := range PredefinedRoles[role] {
+			if !known[p] {
+				t.Errorf("%s lists %s, which no method in iamcheck.Permissions needs", role, p)
+			}
+		}
+	}
+}
