@@ -189,3 +189,35 @@ func mode(a *Attribute) string {
 	}
 	return "none"
 }
+
+// TestProviderSchema checks the provider block and the size of the schema against the
+// provider's documentation (docs/guides/provider_reference) and @cdktf/provider-google 16.12.1.
+func TestProviderSchema(t *testing.T) {
+	s, err := Google()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"project", "region", "zone", "credentials", "access_token", "impersonate_service_account", "user_project_override", "default_labels"} {
+		a, ok := s.Provider.Attributes[name]
+		if !ok || !a.Optional || a.Required {
+			t.Errorf("provider argument %s: %+v, want an optional argument", name, a)
+		}
+	}
+	// cdktf types every provider block as an array, so the provider's max_items of 1 on
+	// batching and external_credentials is not in the jsii: they are served as lists of any
+	// length (less strict than the real provider, never stricter).
+	for _, name := range []string{"batching", "external_credentials"} {
+		if b, ok := s.Provider.BlockTypes[name]; !ok || b.NestingMode != "list" {
+			t.Errorf("provider block %s: %+v, want a list block", name, b)
+		}
+	}
+	if _, ok := s.Provider.Attributes["alias"]; ok {
+		t.Error("alias is a meta-argument, not a provider argument")
+	}
+	if got, want := len(s.ResourceSchemas), 1096; got != want {
+		t.Errorf("%d resources, want %d", got, want)
+	}
+	if got, want := len(s.DataSourceSchemas), 373; got != want {
+		t.Errorf("%d data sources, want %d", got, want)
+	}
+}
