@@ -34,6 +34,7 @@ func TestTerraformModules(t *testing.T) {
 	}
 	for _, rel := range modules {
 		t.Run(rel, func(t *testing.T) {
+			t.Parallel() // each module has its own directory and .terraform
 			checkModule(t, env, filepath.Join(root, rel))
 		})
 	}
