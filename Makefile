@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X github.com/twittix/infra/pkg/action.Version=$(VERSION)
 BIN       := bin/twittix-infra
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build prereqs test lint demo bench image clean
+.PHONY: all build prereqs test lint demo bench image clean tf-schema
 
 all: lint test
 
@@ -42,6 +42,13 @@ bench: prereqs build
 	$(GO) run ./bench/swarm
 	$(GO) run ./bench/cloudbuild
 	$(GO) run ./bench/promote
+
+## tf-schema: re-extract the hashicorp/google 6.50.0 schema the Terraform tests validate against (needs npm)
+tf-schema:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent @cdktf/provider-google@16.12.1 >/dev/null) && \
+	$(GO) run ./internal/tfprovider/cmd/extract-schema -in "$$tmp"/cdktf-provider-google-16.12.1.tgz \
+		-out internal/tfprovider/schema/google-6.50.0.json.gz
 
 ## image: the action's container image (needs network access for the Go base image)
 image:

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
+
+	"github.com/twittix/infra/internal/testenv/apicalls"
 )
 
 // GCS is an in-process fake-gcs-server behind a thin HTTP layer that adds what the fake lacks and
@@ -110,6 +112,7 @@ func (g *GCS) Hits(methodPath string) int {
 }
 
 func (g *GCS) serve(w http.ResponseWriter, r *http.Request) {
+	apicalls.RecordStorage(r)
 	g.mu.Lock()
 	g.hits[r.Method+" "+r.URL.Path]++
 	for i := range g.faults {

@@ -12,6 +12,7 @@ import (
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
+	"github.com/twittix/infra/internal/testenv/apicalls"
 	"github.com/twittix/infra/pkg/gcp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -100,7 +101,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.Addr = ln.Addr().String()
-	s.grpc = grpc.NewServer(grpc.UnaryInterceptor(s.intercept))
+	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(apicalls.UnaryInterceptor("cloudbuild.googleapis.com"), s.intercept))
 	cloudbuildpb.RegisterCloudBuildServer(s.grpc, &cloudBuild{s: s})
 	longrunningpb.RegisterOperationsServer(s.grpc, &operations{s: s})
 	go s.grpc.Serve(ln)

@@ -21,6 +21,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/twittix/infra/internal/testenv/apicalls"
 )
 
 // Server is a running fake MetricService.
@@ -55,7 +57,7 @@ func New() (*Server, error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s := &Server{Addr: lis.Addr().String()}
-	gs := grpc.NewServer()
+	gs := grpc.NewServer(grpc.UnaryInterceptor(apicalls.UnaryInterceptor("monitoring.googleapis.com")))
 	monitoringpb.RegisterMetricServiceServer(gs, s)
 	go gs.Serve(lis) //nolint:errcheck // Serve returns when Stop is called
 	s.stop = gs.Stop

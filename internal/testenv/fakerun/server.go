@@ -20,6 +20,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+
+	"github.com/twittix/infra/internal/testenv/apicalls"
 )
 
 // Server is a running fake Cloud Run Admin API.
@@ -110,7 +112,7 @@ func New(opts ...Option) (*Server, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	gs := grpc.NewServer(grpc.UnaryInterceptor(s.intercept))
+	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(apicalls.UnaryInterceptor("run.googleapis.com"), s.intercept))
 	runpb.RegisterServicesServer(gs, &servicesServer{s: s})
 	runpb.RegisterRevisionsServer(gs, &revisionsServer{s: s})
 	longrunningpb.RegisterOperationsServer(gs, &operationsServer{s: s})
