@@ -153,13 +153,13 @@ func CheckRemoteText(t testing.TB, log, marker string) RunnerLog {
 			t.Errorf("the runner would execute %q (data %q) from line %d: %q", c.Name, c.Data, c.Line, rl.Lines[c.Line])
 		}
 	}
-	lowLog := strings.ToLower(log)
+	lowLog := strings.ToLower(strings.ToUpper(log))
 	for _, tok := range rl.Tokens {
 		if len(tok) < 16 {
 			t.Errorf("stop-commands token %q is too short to be unguessable", tok)
 			continue
 		}
-		if n := strings.Count(lowLog, strings.ToLower(tok)); n != 2 {
+		if n := strings.Count(lowLog, strings.ToLower(strings.ToUpper(tok))); n != 2 {
 			t.Errorf("stop-commands token %q appears %d times in the log, want 2 (open and close)", tok, n)
 		}
 	}
@@ -177,4 +177,29 @@ func (rl RunnerLog) Executed(name, data string) bool {
 		}
 	}
 	return false
+}
+
+// Unwrapped returns log without the lines that open and close stop-commands blocks, as one
+// text with "\n" line ends: what a test greps for lines that follow one another on screen.
+func Unwrapped(log string) string {
+	rl := ReadAsRunner(log)
+	marker := map[int]bool{}
+	resume := map[string]bool{}
+	for _, c := range rl.Commands {
+		switch {
+		case strings.EqualFold(c.Name, "stop-commands"):
+			marker[c.Line] = true
+			resume[strings.ToLower(c.Data)] = true
+		case resume[strings.ToLower(c.Name)]:
+			marker[c.Line] = true
+		}
+	}
+	var b strings.Builder
+	for i, l := range rl.Lines {
+		if !marker[i] {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }

@@ -90,3 +90,11 @@ func TestCheckRemoteText(t *testing.T) {
 		})
 	}
 }
+
+func TestUnwrapped(t *testing.T) {
+	t.Parallel()
+	log := "::group::g\n::stop-commands::tok1\na\n::stop-commands::x\n::TOK1::\n::endgroup::\n::stop-commands::tok2\nb\r\n::tok2::\n"
+	if got, want := Unwrapped(log), "::group::g\na\n::stop-commands::x\n::endgroup::\nb\n"; got != want {
+		t.Errorf("Unwrapped = %q, want %q", got, want)
+	}
+}

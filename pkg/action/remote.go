@@ -45,9 +45,10 @@ func (r *Runtime) PrintRemote(lines []string) {
 }
 
 // stopToken returns a random token for ::stop-commands:: that text does not contain, in any
-// case.
+// case: the runner compares ignoring case (.NET's OrdinalIgnoreCase, by upper case, where "ı" is
+// "I" and "ſ" is "S"), so the text is compared upper-cased then lower-cased.
 func stopToken(text string) (string, error) {
-	lower := strings.ToLower(text)
+	lower := strings.ToLower(strings.ToUpper(text))
 	for range 3 {
 		b := make([]byte, 16)
 		if _, err := rand.Read(b); err != nil {
