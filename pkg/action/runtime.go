@@ -23,9 +23,10 @@ type Runtime struct {
 	out    *redactor
 	gha    *githubactions.Action // writes through the redactor
 
-	mu      sync.Mutex
-	inGroup bool
-	outputs map[string]bool // declared outputs, nil until a command is set up
+	mu           sync.Mutex
+	inGroup      bool
+	outputs      map[string]bool // declared outputs, nil until a command is set up
+	summaryBytes int             // bytes written to the step summary so far
 }
 
 // Option configures a Runtime.
