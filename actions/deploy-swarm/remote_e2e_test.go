@@ -3,6 +3,7 @@ package deployswarm
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/twittix/infra/internal/actiontest"
 	"github.com/twittix/infra/internal/testenv/dockertest"
@@ -12,14 +13,14 @@ import (
 
 // composePayload is a service whose container prints, through the test server's start line
 // ("testserver $VERSION starting..."), lines that try every way the runner offers to issue a
-// workflow command, then fails at start.
-const composePayload = `version: "3.9"
+// workflow command and a 24 KB line, then fails at start.
+var composePayload = `version: "3.9"
 services:
   app:
     image: twittix-test/app:v1
     environment:
       FAIL_START: "1"
-      VERSION: "v1 pwned-start\r::error::pwned after a lone CR\n\u00a0::error::pwned after NBSP\n\u3000::add-mask::pwned after an ideographic space\nlog ##[error]pwned mid-line\n::stop-commands::pwnedtoken\n::error::pwned while stopped"
+      VERSION: "v1 pwned-start\r::error::pwned after a lone CR\n\u00a0::error::pwned after NBSP\n\u3000::add-mask::pwned after an ideographic space\nlog ##[error]pwned mid-line\nlong ` + strings.Repeat("ü", 12000) + `\n::stop-commands::pwnedtoken\n::error::pwned while stopped"
     deploy:
       endpoint_mode: dnsrr
       replicas: 1
@@ -30,7 +31,8 @@ services:
 // TestContainerLogCannotIssueCommands deploys a service whose container prints workflow commands
 // hidden after a lone CR, after Unicode white space, mid-line as ##[...], and a
 // ::stop-commands:: meant to swallow the action's own later commands; the deploy fails and the
-// log, read as the runner reads it, executes none of them and all of the action's own.
+// log, read as the runner reads it, executes none of them and all of the action's own. The
+// summary shows the long line clipped, between characters.
 func TestContainerLogCannotIssueCommands(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, sshd.Options{})
@@ -56,6 +58,17 @@ func TestContainerLogCannotIssueCommands(t *testing.T) {
 	} {
 		if !rl.Executed(c.name, c.data) {
 			t.Errorf("the runner does not execute the action's own ::%s::%s\n%s", c.name, c.data, r.log)
+		}
+	}
+	if !utf8.ValidString(r.summary) {
+		t.Errorf("the summary is not valid UTF-8")
+	}
+	if !strings.Contains(r.summary, "\nlong "+strings.Repeat("ü", 247)+" … [") {
+		t.Errorf("the summary does not show the long line clipped:\n%.3000s", r.summary)
+	}
+	for _, line := range strings.Split(r.summary, "\n") {
+		if len(line) > 600 {
+			t.Errorf("the summary has a line of %d bytes: %.100s...", len(line), line)
 		}
 	}
 }
