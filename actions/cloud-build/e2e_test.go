@@ -137,7 +137,7 @@ func TestTagModeEndToEnd(t *testing.T) {
 	if _, err := time.ParseDuration(r.outputs["duration"] + "s"); err != nil {
 		t.Errorf("output duration = %q, want seconds", r.outputs["duration"])
 	}
-	contains(t, "log", r.log,
+	contains(t, "log", actiontest.Unwrapped(r.log),
 		"cloud-build: project twittix-ci (from environment (GOOGLE_CLOUD_PROJECT)), region europe-west1",
 		"Creating temporary archive of 2 file(s)",
 		"gha-creds-9f.json (credentials written by google-github-actions/auth are never uploaded)",

@@ -27,6 +27,9 @@
 // warning annotations), outputs written to GITHUB_OUTPUT with a random heredoc delimiter, a
 // step-summary builder and error annotations that point at a file when an error carries a location
 // (see Located). Everything printed goes through a writer that replaces secrets with ***.
+// Text from elsewhere (container logs, build logs) is printed with PrintRemote, inside
+// ::stop-commands:: with a fresh token, so that it cannot issue workflow commands; the step
+// summary is capped under GitHub's 1 MiB limit, with a notice of what was cut.
 //
 // Main dispatches os.Args to a Command and turns its error into annotations and an exit code.
 package action

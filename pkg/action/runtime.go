@@ -23,9 +23,10 @@ type Runtime struct {
 	out    *redactor
 	gha    *githubactions.Action // writes through the redactor
 
-	mu      sync.Mutex
-	inGroup bool
-	outputs map[string]bool // declared outputs, nil until a command is set up
+	mu           sync.Mutex
+	inGroup      bool
+	outputs      map[string]bool // declared outputs, nil until a command is set up
+	summaryBytes int             // bytes written to the step summary so far
 }
 
 // Option configures a Runtime.
@@ -126,10 +127,10 @@ func (r *Runtime) Writer() io.Writer {
 	return r.out
 }
 
-// Infof prints a line (or lines) to the log. In GitHub Actions a line that would read as a
-// workflow command (it starts with "::" or "##[", say a build log line or an error message from a
-// server) is prefixed with "| ", so that text from elsewhere cannot add masks, outputs or stop
-// command processing.
+// Infof prints a line (or lines) to the log. In GitHub Actions the text goes through
+// logging.Neutralize, so that text from elsewhere quoted in it (an error message from a server)
+// cannot add masks, outputs or stop command processing. Blocks of remote text go through
+// PrintRemote (logging.Remote) instead.
 func (r *Runtime) Infof(format string, args ...any) {
 	msg := strings.TrimRight(fmt.Sprintf(format, args...), "\n")
 	if r.InGitHub() {

@@ -366,8 +366,8 @@ func TestRemoteTextCannotIssueWorkflowCommands(t *testing.T) {
 	rt := env.runtime()
 	// Text from elsewhere (a server's error, a build log) that tries to add a mask and stop
 	// command processing.
-	rt.Infof("Step #1: done\n::add-mask::x\n  ::stop-commands::tok\n##[group]fake\nok: a::b")
-	want := "Step #1: done\n| ::add-mask::x\n|   ::stop-commands::tok\n| ##[group]fake\nok: a::b\n"
+	rt.Infof("Step #1: done\n::add-mask::x\n  ::stop-commands::tok\n##[group]fake\nok: a::b\r::error::cr\n\u3000::error::sp x ##[error]mid")
+	want := "Step #1: done\n| ::add-mask::x\n|   ::stop-commands::tok\n## [group]fake\nok: a::b\r| ::error::cr\n| \u3000::error::sp x ## [error]mid\n"
 	if got := env.out.String(); got != want {
 		t.Errorf("log = %q, want %q", got, want)
 	}

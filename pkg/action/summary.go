@@ -4,6 +4,17 @@ import (
 	"fmt"
 	"html"
 	"strings"
+
+	"github.com/twittix/infra/pkg/logging"
+)
+
+// Summary sizes.
+const (
+	// MaxSummaryBytes is the most one step writes to its summary: GitHub drops a step summary
+	// over 1 MiB without a word; the margin keeps the cut notice and any other writer under it.
+	MaxSummaryBytes = 900 << 10
+	// MaxLogLine is the most bytes of one log line a summary shows; longer lines are clipped.
+	MaxLogLine = 500
 )
 
 // Summary builds the Markdown of a step summary.
@@ -61,10 +72,15 @@ func (s *Summary) List(items ...string) *Summary {
 	return s
 }
 
-// Details adds a collapsed section whose body is shown as preformatted text (log lines...).
+// Details adds a collapsed section whose body is shown as preformatted text (log lines...). Each
+// line longer than MaxLogLine bytes is clipped (logging.Clip).
 func (s *Summary) Details(title, text string) *Summary {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = logging.Clip(l, MaxLogLine)
+	}
 	fmt.Fprintf(&s.b, "<details><summary>%s</summary>\n\n<pre>%s</pre>\n\n</details>\n\n",
-		html.EscapeString(title), html.EscapeString(strings.TrimRight(text, "\n")))
+		html.EscapeString(title), html.EscapeString(strings.Join(lines, "\n")))
 	return s
 }
 
@@ -131,9 +147,23 @@ func tableCell(cell string) string {
 }
 
 // WriteSummary appends s to the step summary (GITHUB_STEP_SUMMARY); outside GitHub Actions it is
-// printed to the log. Secrets are redacted.
+// printed to the log. Secrets are redacted. What one Runtime writes to the summary is capped at
+// MaxSummaryBytes in all (GitHub silently drops a step summary over 1 MiB): past it, the
+// Markdown is cut at a line end and ends with a notice of what was cut (see capSummary), later
+// parts are dropped, and the log says so.
 func (r *Runtime) WriteSummary(s *Summary) error {
 	md := r.Redact(s.String())
+	r.mu.Lock()
+	budget := MaxSummaryBytes - r.summaryBytes
+	md, cut := capSummary(md, budget)
+	r.summaryBytes += len(md)
+	if cut != "" {
+		r.summaryBytes = MaxSummaryBytes // the notice ends the summary: nothing goes after it
+	}
+	r.mu.Unlock()
+	if cut != "" {
+		r.Warnf("the step summary was cut: %s", cut)
+	}
 	path := r.getenv("GITHUB_STEP_SUMMARY")
 	if path == "" {
 		end := r.Group("Summary")

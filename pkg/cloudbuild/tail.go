@@ -39,7 +39,8 @@ type tailer struct {
 	failed  bool // reading the log failed for good: it is not streamed any more
 
 	endGroup func()
-	current  int // step of the open group, -1 when none
+	current  int      // step of the open group, -1 when none
+	pending  []string // lines read but not printed yet: printed as one block of remote text
 
 	last    *ring         // the last lines of the build
 	perStep map[int]*ring // the last lines of each step
@@ -101,7 +102,7 @@ func (t *tailer) poll(ctx context.Context) error {
 	}
 }
 
-// feed splits data into lines, keeping an incomplete last line for later.
+// feed splits data into lines, keeping an incomplete last line for later, and prints them.
 func (t *tailer) feed(data []byte) {
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
@@ -111,13 +112,14 @@ func (t *tailer) feed(data []byte) {
 				t.line(string(t.partial))
 				t.partial = t.partial[:0]
 			}
-			return
+			break
 		}
 		t.partial = append(t.partial, data[:i]...)
 		t.line(strings.TrimSuffix(string(t.partial), "\r"))
 		t.partial = t.partial[:0]
 		data = data[i+1:]
 	}
+	t.print()
 }
 
 // flush prints an incomplete last line and closes the open group.
@@ -126,6 +128,7 @@ func (t *tailer) flush() {
 		t.line(string(t.partial))
 		t.partial = t.partial[:0]
 	}
+	t.print()
 	t.closeGroup()
 }
 
@@ -141,13 +144,15 @@ func (t *tailer) line(s string) {
 	}
 	switch {
 	case step >= 0 && step != t.current:
+		t.print()
 		t.closeGroup()
 		t.endGroup = t.log.Group(t.stepTitle(step))
 		t.current = step
 	case step < 0 && t.current >= 0:
+		t.print()
 		t.closeGroup() // PUSH, DONE, ERROR...: the build's own lines
 	}
-	t.log.Infof("%s", logging.Neutralize(s))
+	t.pending = append(t.pending, s)
 	t.last.add(s)
 	if step >= 0 {
 		if t.perStep[step] == nil {
@@ -155,6 +160,13 @@ func (t *tailer) line(s string) {
 		}
 		t.perStep[step].add(s)
 	}
+}
+
+// print prints the lines read since the last call, in their group, as one block of remote text:
+// whatever the build prints cannot issue workflow commands.
+func (t *tailer) print() {
+	logging.Remote(t.log, t.pending...)
+	t.pending = nil
 }
 
 func (t *tailer) closeGroup() {

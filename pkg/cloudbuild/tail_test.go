@@ -6,6 +6,9 @@ import (
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/twittix/infra/internal/actiontest"
+	"github.com/twittix/infra/pkg/action"
 )
 
 func TestTailerGroupsAndPartialLines(t *testing.T) {
@@ -41,6 +44,43 @@ func TestTailerGroupsAndPartialLines(t *testing.T) {
 	}
 }
 
+// TestTailerLogCannotIssueCommands tails, into the GitHub Actions log, a build log whose steps
+// print commands hidden after a lone CR, after Unicode white space, mid-line as ##[...], and a
+// ::stop-commands:: meant to swallow the step groups that follow: read as the runner reads it,
+// the log executes none of them, and all of the tailer's own groups.
+func TestTailerLogCannotIssueCommands(t *testing.T) {
+	t.Parallel()
+	var out actiontest.SyncBuffer
+	env := actiontest.NewEnv(t, nil)
+	rt := action.NewRuntime(action.WithGetenv(env.Getenv), action.WithWriter(&out))
+	tl := &tailer{log: rt, current: -1, last: newRing(4), perStep: map[int]*ring{},
+		steps: []*cloudbuildpb.BuildStep{{Name: "golang", Id: "test"}, {Name: "ubuntu"}}}
+	for _, piece := range []string{
+		"Starting Step #0 - \"test\"\nStep #0 - \"test\": 10%\r::error::pwned after CR\n",
+		"\u00a0::error::pwned after NBSP\n\u3000::add-mask::pwned\nStep #0 - \"test\": ok ##[err", "or]pwned mid-line\n",
+		"Step #0 - \"test\": x\r::stop-commands::pwnedtoken\nStarting Step #1\nStep #1: ::error::pwned while stopped\n",
+		"Finished Step #1\nERROR: pwned ##[warning]x\n",
+	} {
+		tl.feed([]byte(piece))
+	}
+	tl.flush()
+	log := out.String()
+	rl := actiontest.CheckRemoteText(t, log, "pwned")
+	for _, group := range []string{`Step #0 "test" (golang)`, "Step #1 (ubuntu)"} {
+		if !rl.Executed("group", group) {
+			t.Errorf("the runner does not open the group %q:\n%s", group, log)
+		}
+	}
+	opened, closed := 0, 0
+	for _, c := range rl.Commands {
+		opened += boolInt(c.Name == "group")
+		closed += boolInt(c.Name == "endgroup")
+	}
+	if opened != closed || opened < 2 {
+		t.Errorf("%d groups opened, %d closed, want as many and at least 2:\n%s", opened, closed, log)
+	}
+}
+
 func TestRing(t *testing.T) {
 	t.Parallel()
 	r := newRing(3)
@@ -53,4 +93,11 @@ func TestRing(t *testing.T) {
 	if diff := cmp.Diff([]string{"d", "e"}, r.get(2)); diff != "" {
 		t.Error(diff)
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -128,3 +128,19 @@ func taskImage(task swarm.Task) string {
 	}
 	return "?"
 }
+
+// logLines are the lines that show f in the log: its task errors and its last log lines. They
+// quote the swarm and the app, so they are printed as remote text (logging.Remote).
+func (f ServiceFailure) logLines() []string {
+	var out []string
+	for _, e := range f.TaskErrors {
+		out = append(out, "  "+e)
+	}
+	if len(f.Logs) > 0 {
+		out = append(out, "  "+f.logsTitle()+":")
+		for _, l := range f.Logs {
+			out = append(out, "  | "+l)
+		}
+	}
+	return out
+}

@@ -35,6 +35,7 @@ func TestUnhealthyDescription(t *testing.T) {
 			`unhealthy: Get "http://127.0.0.1/healthz": connection refused`},
 		{"silent check", health(container.Unhealthy, ""), "unhealthy: the health check exited with 1 and printed nothing"},
 		{"long output cut", health(container.Unhealthy, strings.Repeat("x", 400)), "unhealthy: " + strings.Repeat("x", maxHealthOutput) + "..."},
+		{"cut between characters", health(container.Unhealthy, "x"+strings.Repeat("é", 300)), "unhealthy: x" + strings.Repeat("é", (maxHealthOutput-1)/2) + "..."},
 	}
 	for _, tc := range tests {
 		if got := unhealthy(tc.state); got != tc.want {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/swarm"
@@ -62,7 +63,11 @@ func unhealthy(state *container.State) string {
 		return fmt.Sprintf("unhealthy: the health check exited with %d and printed nothing", last.ExitCode)
 	}
 	if len(out) > maxHealthOutput {
-		out = out[:maxHealthOutput] + "..."
+		cut := maxHealthOutput
+		for cut > 0 && !utf8.RuneStart(out[cut]) { // never inside a character
+			cut--
+		}
+		out = out[:cut] + "..."
 	}
 	return "unhealthy: " + out
 }

@@ -6,7 +6,12 @@ import (
 	"html"
 	"strings"
 	"time"
+
+	"github.com/twittix/infra/pkg/logging"
 )
+
+// maxSummaryLine is the most bytes of a log line or task error that the summary shows.
+const maxSummaryLine = 500
 
 // ServiceOutput is one entry of the action's `services` output.
 type ServiceOutput struct {
@@ -64,17 +69,22 @@ func (r *Result) Markdown() string {
 		if len(f.TaskErrors) > 0 {
 			b.WriteString("\nTask errors:\n\n")
 			for _, e := range f.TaskErrors {
-				fmt.Fprintf(&b, "- %s\n", text(e))
+				fmt.Fprintf(&b, "- %s\n", text(logging.Clip(e, maxSummaryLine)))
 			}
 		}
 		if len(f.Logs) > 0 {
+			// Long lines are clipped: the summary of a step is dropped past 1 MiB.
+			logs := make([]string, len(f.Logs))
+			for i, l := range f.Logs {
+				logs[i] = logging.Clip(l, maxSummaryLine)
+			}
 			fence := "```"
-			for strings.Contains(strings.Join(f.Logs, "\n"), fence) {
+			for strings.Contains(strings.Join(logs, "\n"), fence) {
 				fence += "`"
 			}
 			title := f.logsTitle()
 			fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n%stext\n%s\n%s\n\n</details>\n",
-				html.EscapeString(strings.ToUpper(title[:1])+title[1:]), fence, strings.Join(f.Logs, "\n"), fence)
+				html.EscapeString(strings.ToUpper(title[:1])+title[1:]), fence, strings.Join(logs, "\n"), fence)
 		}
 	}
 	return b.String()

@@ -10,6 +10,8 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
+
+	"github.com/twittix/infra/pkg/logging"
 )
 
 // fail records why the deploy failed and, with RollbackOnFailure, rolls back every service the
@@ -22,15 +24,7 @@ func (d *deployer) fail(ctx context.Context, failed []*target) error {
 	for _, f := range d.diagnoseAll(ctx, failed) {
 		d.result.Failures = append(d.result.Failures, f)
 		d.log.Warnf("service %s failed: %s", f.Service, f.Reason)
-		for _, e := range f.TaskErrors {
-			d.log.Infof("  %s", e)
-		}
-		if len(f.Logs) > 0 {
-			d.log.Infof("  %s:", f.logsTitle())
-			for _, l := range f.Logs {
-				d.log.Infof("  | %s", l)
-			}
-		}
+		logging.Remote(d.log, f.logLines()...)
 	}
 	end()
 	if ctx.Err() != nil {
