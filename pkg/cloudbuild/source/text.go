@@ -1,6 +1,9 @@
 package source
 
-import "unicode/utf8"
+import (
+	"unicode"
+	"unicode/utf8"
+)
 
 // splitLines splits text like Python's str.splitlines, which gcloud uses on ignore files: on \n,
 // \r\n, \r, \v, \f, \x1c, \x1d, \x1e, \x85, U+2028 and U+2029, without a trailing empty line.
@@ -34,4 +37,10 @@ func splitLines(text string) []string {
 // decodeRune returns the first rune of s and its size (1 for invalid UTF-8, so bytes are kept).
 func decodeRune(s string) (rune, int) {
 	return utf8.DecodeRuneInString(s)
+}
+
+// isPythonSpace reports whether Python's str.isspace() holds for r, which gcloud's str.lstrip()
+// strips: Go's unicode.IsSpace plus the information separators U+001C to U+001F.
+func isPythonSpace(r rune) bool {
+	return unicode.IsSpace(r) || 0x1c <= r && r <= 0x1f
 }
