@@ -235,6 +235,9 @@ func includedPatterns(line, dir string, recurse int) ([]Pattern, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad %q line in the ignore file: could not read ignore file %s: %w", line, path, err)
 	}
+	if err := checkUTF8(name, b); err != nil {
+		return nil, fmt.Errorf("bad %q line in the ignore file: %w", line, err)
+	}
 	r, err := ParseIgnore(string(b), dir, recurse-1)
 	if err != nil {
 		return nil, err
@@ -251,6 +254,9 @@ func RulesFor(dir, ignoreFile string) (*Rules, error) {
 	}
 	path := filepath.Join(dir, ignoreFile)
 	if b, err := os.ReadFile(path); err == nil {
+		if err := checkUTF8(ignoreFile, b); err != nil {
+			return nil, err
+		}
 		r, err := ParseIgnore(string(b), filepath.Dir(path), 1)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ignoreFile, err)

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"fmt"
 	"unicode"
 	"unicode/utf8"
 )
@@ -43,4 +44,18 @@ func decodeRune(s string) (rune, int) {
 // strips: Go's unicode.IsSpace plus the information separators U+001C to U+001F.
 func isPythonSpace(r rune) bool {
 	return unicode.IsSpace(r) || 0x1c <= r && r <= 0x1f
+}
+
+// checkUTF8 returns an error naming the ignore file name when its content b is not valid UTF-8.
+// gcloud reads ignore files as UTF-8 text and stops on the first byte it cannot decode, uploading
+// nothing; so do we, rather than match patterns against bytes gcloud would never have read.
+func checkUTF8(name string, b []byte) error {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return fmt.Errorf("ignore file %s is not valid UTF-8: byte %#02x at offset %d cannot be decoded (gcloud refuses it too); save the file as UTF-8", name, b[i], i)
+		}
+		i += size
+	}
+	return nil
 }
