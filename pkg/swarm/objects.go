@@ -198,7 +198,8 @@ func createObjects(ctx context.Context, c Client, missing []*fileObject) error {
 	})
 }
 
-// fileRef is a service's reference to a secret or config of the files, mounted as a file.
+// fileRef is a service's reference to a secret or config of the files: mounted as a file, or
+// (a config) used by the runtime.
 type fileRef struct {
 	obj     *fileObject
 	file    swarm.SecretReferenceFileTarget // the same fields as a ConfigReferenceFileTarget
