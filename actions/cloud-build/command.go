@@ -129,7 +129,8 @@ func report(rt *action.Runtime, o *options, res *cb.Result, runErr error) error 
 	return errors.Join(errs...)
 }
 
-// listFiles prints what would be uploaded, like `gcloud meta list-files-for-upload`.
+// listFiles prints what would be uploaded, as `gcloud builds submit` would upload it (which
+// differs from `gcloud meta list-files-for-upload` for links to directories and broken links).
 func listFiles(rt *action.Runtime, o *options) error {
 	l, err := cb.ListFiles(o.request("", subst.GitHub{}))
 	if err != nil {

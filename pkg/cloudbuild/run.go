@@ -13,8 +13,9 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// ListFiles returns what a build of r would upload, without uploading: `gcloud meta
-// list-files-for-upload`.
+// ListFiles returns what a build of r would upload, without uploading: the files `gcloud builds
+// submit` uploads (not `gcloud meta list-files-for-upload`, which follows links to directories
+// and fails on broken links).
 func ListFiles(r Request) (*source.Listing, error) {
 	l, err := source.List(r.Dir, source.ListOptions{IgnoreFile: r.IgnoreFile})
 	if err != nil {

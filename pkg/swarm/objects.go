@@ -32,14 +32,17 @@ const (
 
 // fileObject is a secret or config of the files.
 type fileObject struct {
-	kind     string
-	key      string // the compose key
-	name     string // the Swarm name
-	external bool
-	secret   swarm.SecretSpec
-	config   swarm.ConfigSpec
-	id       string // once known
-	created  bool   // created by this run
+	kind string
+	key  string // the compose key
+	name string // the Swarm name
+	// dockerName is the name `docker stack deploy` gives the object (<stack>_<key>, or the name
+	// the file sets), by which docker orders a service's references to objects of a kind.
+	dockerName string
+	external   bool
+	secret     swarm.SecretSpec
+	config     swarm.ConfigSpec
+	id         string // once known
+	created    bool   // created by this run
 }
 
 // planObjects converts the files' secrets and configs and names them by content.
@@ -49,7 +52,8 @@ func planObjects(ns convert.Namespace, cfg *composetypes.Config) (secrets, confi
 	for _, key := range slices.Sorted(maps.Keys(cfg.Secrets)) {
 		s := cfg.Secrets[key]
 		if s.External.External {
-			secrets[key] = &fileObject{kind: kindSecret, key: key, name: cmp.Or(s.Name, key), external: true}
+			name := cmp.Or(s.Name, key)
+			secrets[key] = &fileObject{kind: kindSecret, key: key, name: name, dockerName: name, external: true}
 			continue
 		}
 		if s.Driver == "" {
@@ -64,15 +68,17 @@ func planObjects(ns convert.Namespace, cfg *composetypes.Config) (secrets, confi
 			continue
 		}
 		spec := specs[0]
+		dockerName := spec.Name
 		hash := contentHash(kindSecret, spec.Data, spec.Driver, spec.Templating)
 		spec.Name = spec.Name + "-" + hash[:8]
 		spec.Labels[labelContentHash] = hash
-		secrets[key] = &fileObject{kind: kindSecret, key: key, name: spec.Name, secret: spec}
+		secrets[key] = &fileObject{kind: kindSecret, key: key, name: spec.Name, dockerName: dockerName, secret: spec}
 	}
 	for _, key := range slices.Sorted(maps.Keys(cfg.Configs)) {
 		c := cfg.Configs[key]
 		if c.External.External {
-			configs[key] = &fileObject{kind: kindConfig, key: key, name: cmp.Or(c.Name, key), external: true}
+			name := cmp.Or(c.Name, key)
+			configs[key] = &fileObject{kind: kindConfig, key: key, name: name, dockerName: name, external: true}
 			continue
 		}
 		if _, err := os.Stat(c.File); err != nil {
@@ -85,10 +91,11 @@ func planObjects(ns convert.Namespace, cfg *composetypes.Config) (secrets, confi
 			continue
 		}
 		spec := specs[0]
+		dockerName := spec.Name
 		hash := contentHash(kindConfig, spec.Data, nil, spec.Templating)
 		spec.Name = spec.Name + "-" + hash[:8]
 		spec.Labels[labelContentHash] = hash
-		configs[key] = &fileObject{kind: kindConfig, key: key, name: spec.Name, config: spec}
+		configs[key] = &fileObject{kind: kindConfig, key: key, name: spec.Name, dockerName: dockerName, config: spec}
 	}
 	return secrets, configs, errors.Join(errs...)
 }
@@ -191,10 +198,12 @@ func createObjects(ctx context.Context, c Client, missing []*fileObject) error {
 	})
 }
 
-// fileRef is a service's reference to a secret or config of the files, mounted as a file.
+// fileRef is a service's reference to a secret or config of the files: mounted as a file, or
+// (a config) used by the runtime.
 type fileRef struct {
-	obj  *fileObject
-	file swarm.SecretReferenceFileTarget // the same fields as a ConfigReferenceFileTarget
+	obj     *fileObject
+	file    swarm.SecretReferenceFileTarget // the same fields as a ConfigReferenceFileTarget
+	runtime bool                            // a config used by the runtime (credential spec), not a file
 }
 
 // fileRefs resolves a service's references to the objects of one kind, as docker/cli's convert
@@ -219,7 +228,9 @@ func fileRefs(kind string, refs []composetypes.FileReferenceConfig, objs map[str
 	return out, nil
 }
 
-// secretRefs returns the references of a service to its secrets, sorted by name.
+// secretRefs returns the references of a service to its secrets in docker's order: sorted by the
+// name docker gives each secret (so "tls" before "tls-2", whatever their hashes), stable for
+// references to one secret.
 func secretRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]*swarm.SecretReference, error) {
 	var in []composetypes.FileReferenceConfig
 	for _, s := range svc.Secrets {
@@ -229,15 +240,16 @@ func secretRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]
 	if err != nil {
 		return nil, err
 	}
+	slices.SortStableFunc(resolved, func(a, b fileRef) int { return cmp.Compare(a.obj.dockerName, b.obj.dockerName) })
 	refs := make([]*swarm.SecretReference, 0, len(resolved))
 	for _, r := range resolved {
 		refs = append(refs, &swarm.SecretReference{File: &r.file, SecretID: r.obj.id, SecretName: r.obj.name})
 	}
-	slices.SortStableFunc(refs, func(a, b *swarm.SecretReference) int { return cmp.Compare(a.SecretName, b.SecretName) })
 	return refs, nil
 }
 
-// configRefs is secretRefs for configs, plus the runtime reference of a credential spec.
+// configRefs is secretRefs for configs, plus the runtime reference of a credential spec (sorted
+// with the others, as docker does).
 func configRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]*swarm.ConfigReference, error) {
 	var in []composetypes.FileReferenceConfig
 	for _, c := range svc.Configs {
@@ -247,18 +259,24 @@ func configRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]
 	if err != nil {
 		return nil, err
 	}
-	refs := make([]*swarm.ConfigReference, 0, len(resolved)+1)
-	for _, r := range resolved {
-		refs = append(refs, &swarm.ConfigReference{File: (*swarm.ConfigReferenceFileTarget)(&r.file), ConfigID: r.obj.id, ConfigName: r.obj.name})
-	}
 	if cs := svc.CredentialSpec.Config; cs != "" {
 		o, ok := objs[cs]
 		if !ok {
 			return nil, fmt.Errorf("undefined config %q in credential_spec: declare it under the top-level configs key", cs)
 		}
-		refs = append(refs, &swarm.ConfigReference{Runtime: &swarm.ConfigReferenceRuntimeTarget{}, ConfigID: o.id, ConfigName: o.name})
+		resolved = append(resolved, fileRef{obj: o, runtime: true})
 	}
-	slices.SortStableFunc(refs, func(a, b *swarm.ConfigReference) int { return cmp.Compare(a.ConfigName, b.ConfigName) })
+	slices.SortStableFunc(resolved, func(a, b fileRef) int { return cmp.Compare(a.obj.dockerName, b.obj.dockerName) })
+	refs := make([]*swarm.ConfigReference, 0, len(resolved))
+	for _, r := range resolved {
+		ref := &swarm.ConfigReference{ConfigID: r.obj.id, ConfigName: r.obj.name}
+		if r.runtime {
+			ref.Runtime = &swarm.ConfigReferenceRuntimeTarget{}
+		} else {
+			ref.File = (*swarm.ConfigReferenceFileTarget)(&r.file)
+		}
+		refs = append(refs, ref)
+	}
 	return refs, nil
 }
 

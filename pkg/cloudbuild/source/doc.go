@@ -9,6 +9,10 @@
 //     .gitignore ignores; nested .gitignore files are not read, as in gcloud);
 //   - otherwise everything is uploaded.
 //
+// Ignore files are read as UTF-8, as gcloud reads them: one that is not valid UTF-8 (the
+// .gcloudignore or an included file) is refused with the file and the offset of the first bad
+// byte, and nothing is uploaded.
+//
 // Patterns match right to left as gcloud's do: "foo" and "a/b" match at any depth, "/foo" only at
 // the root, "**" any number of directories; a file inside an ignored directory cannot be
 // re-included. Credentials files written by google-github-actions/auth (gha-creds-*.json) are never

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"unicode"
+	"unicode/utf8"
 )
 
 // IgnoreFileName is the name of the ignore file gcloud reads at the top of the uploaded directory.
@@ -135,8 +135,9 @@ func matchParts(parts []string, path string, pathIsNone bool) bool {
 	}
 	// A leading "*" must not match several directories ("*/bar" matches "foo/bar", not
 	// "foo/qux/bar"). gcloud checks the length of the remaining path for this, so a one-character
-	// directory name slips through; that quirk is kept.
-	if last == "*" && len(rest) == 0 && !remainingIsNone && len(remaining) > 1 {
+	// directory name slips through; that quirk is kept, counting characters as Python does (an
+	// undecodable byte is one character, as in gcloud's surrogate-escaped file names).
+	if last == "*" && len(rest) == 0 && !remainingIsNone && utf8.RuneCountInString(remaining) > 1 {
 		return false
 	}
 	if !fnmatch(component, last) {
@@ -205,7 +206,7 @@ func ParseIgnore(text, dir string, recurse int) (*Rules, error) {
 	r := &Rules{}
 	for _, line := range splitLines(text) {
 		if strings.HasPrefix(line, "#") {
-			if strings.HasPrefix(strings.TrimLeftFunc(line[1:], unicode.IsSpace), includeDirective) {
+			if strings.HasPrefix(strings.TrimLeftFunc(line[1:], isPythonSpace), includeDirective) {
 				included, err := includedPatterns(line, dir, recurse)
 				if err != nil {
 					return nil, err
@@ -234,6 +235,9 @@ func includedPatterns(line, dir string, recurse int) ([]Pattern, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad %q line in the ignore file: could not read ignore file %s: %w", line, path, err)
 	}
+	if err := checkUTF8(name, b); err != nil {
+		return nil, fmt.Errorf("bad %q line in the ignore file: %w", line, err)
+	}
 	r, err := ParseIgnore(string(b), dir, recurse-1)
 	if err != nil {
 		return nil, err
@@ -250,6 +254,9 @@ func RulesFor(dir, ignoreFile string) (*Rules, error) {
 	}
 	path := filepath.Join(dir, ignoreFile)
 	if b, err := os.ReadFile(path); err == nil {
+		if err := checkUTF8(ignoreFile, b); err != nil {
+			return nil, err
+		}
 		r, err := ParseIgnore(string(b), filepath.Dir(path), 1)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ignoreFile, err)

@@ -77,6 +77,10 @@ func TestPatternMatches(t *testing.T) {
 		{"*/bar", "foo/bar", false, true},
 		{"*/bar", "foo/qux/bar", false, false},
 		{"*/bar", "f/qux/bar", false, true}, // gcloud's length check lets one-letter directories through
+		{"*/bar", "é/qux/bar", false, true}, // it counts characters, not bytes
+		{"*/bar", "日/qux/bar", false, true},
+		{"*/bar", "\xff/qux/bar", false, true}, // an undecodable byte is one character to gcloud too
+		{"*/bar", "ée/qux/bar", false, false},
 		{"*/bar", "bar", false, true},
 		{"/*", "foo", false, true},
 		{"/*", "a/foo", false, false},
@@ -118,6 +122,36 @@ func TestParsePatternSkips(t *testing.T) {
 	}
 	if p, ok := ParsePattern(`foo\\`); !ok || !p.Matches(`foo\`, false) {
 		t.Errorf(`ParsePattern("foo\\\\") should match "foo\\"`)
+	}
+}
+
+// TestPatternWhiteSpace checks that, as in gcloud's glob.py, only trailing spaces are stripped
+// from a pattern: other white space, Python's included, is part of the name (answers of gcloud 528's
+// FileChooser.IsIncluded("foo") for a one-line ignore file).
+func TestPatternWhiteSpace(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		line        string
+		fooIncluded bool
+	}{
+		{"foo ", false},
+		{"foo  ", false},
+		{" foo", true},
+		{"foo\t", true},
+		{"\tfoo", true},
+		{"foo\x1f", true},
+		{"\x1ffoo", true},
+		{"foo\u00a0", true},
+		{"foo\u3000", true},
+	}
+	for _, tc := range tests {
+		rules, err := ParseIgnore(tc.line+"\n", "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rules.Included("foo", false); got != tc.fooIncluded {
+			t.Errorf("with the pattern %q, Included(\"foo\") = %v, gcloud says %v", tc.line, got, tc.fooIncluded)
+		}
 	}
 }
 
@@ -163,6 +197,12 @@ func TestParseIgnoreIncludes(t *testing.T) {
 		{name: "two levels", text: "#!include:one.ignore\n", recurse: 2, want: []string{"a", "b"}},
 		{name: "not honoured at depth 0", text: "#!include:one.ignore\n", recurse: 0, want: nil},
 		{name: "spaces after hash", text: "#   !include:one.ignore\r\n", recurse: 1, want: []string{"a"}},
+		// Python's str.lstrip() strips what str.isspace() accepts: U+001F and U+00A0 too, not U+200B.
+		{name: "unit separator after hash", text: "#\x1f!include:one.ignore\n", recurse: 1, want: []string{"a"}},
+		{name: "no-break space after hash", text: "#\u00a0\t!include:one.ignore\n", recurse: 1, want: []string{"a"}},
+		{name: "ideographic space after hash", text: "#\u3000!include:one.ignore\n", recurse: 1, want: []string{"a"}},
+		{name: "zero width space after hash is a comment", text: "#\u200b!include:one.ignore\n", recurse: 1, want: nil},
+		{name: "file separator ends the comment line", text: "#\x1c!include:one.ignore\n", recurse: 1, want: []string{"!include:one.ignore"}},
 		{name: "other directory", text: "#!include:sub/x.ignore\n", recurse: 1, wantErr: "may only include files in the same directory"},
 		{name: "missing file", text: "#!include:gone.ignore\n", recurse: 1, wantErr: "could not read ignore file"},
 	}

@@ -168,8 +168,9 @@ func classify(full string, de fs.DirEntry) (kind Kind, isDir bool, size int64, s
 	}
 }
 
-// Paths returns the paths of the listed files (symbolic links included), in upload order: what
-// `gcloud meta list-files-for-upload` prints.
+// Paths returns the paths of the listed files (symbolic links included), in upload order: the
+// files `gcloud builds submit` uploads. `gcloud meta list-files-for-upload` prints the same but
+// for links to directories, whose files it lists, and broken links, on which it fails.
 func (l *Listing) Paths() []string {
 	paths := make([]string, 0, len(l.Files))
 	for _, f := range l.Files {

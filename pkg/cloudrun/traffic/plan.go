@@ -3,6 +3,7 @@ package traffic
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -140,13 +141,13 @@ func Resolve(current []*runpb.TrafficTarget, a Assignment, known []string) (stri
 }
 
 // Plan returns the split after assigning the percents of assign to the split current, with the
-// semantics of `gcloud run services update-traffic`:
+// semantics of `gcloud run services update-traffic` and the deliberate differences listed in the
+// package documentation:
 //   - current must total 100 (an empty current means LATEST=100);
 //   - assigned percents are 0 to 100 and total at most 100; two assignments may not name the
 //     same revision;
 //   - the rest of the traffic goes to the serving targets not named, in proportion to their
-//     current percents, the rounding remainder going to the largest fractional parts (then the
-//     larger current percent, then the earlier target), so the result totals exactly 100;
+//     current percents, rounded as gcloud rounds (see shares), so the result totals exactly 100;
 //   - targets left at 0% are dropped, but a tag they carry is kept on a 0% target.
 //
 // Names are resolved by Resolve; known lists revisions the caller knows to exist besides those
@@ -200,55 +201,75 @@ func Plan(current []*runpb.TrafficTarget, assign []Assignment, known []string) (
 	if remaining > 0 && restTotal == 0 {
 		return nil, fmt.Errorf("the spec assigns %d%% and no other target serves traffic to take the remaining %d%%: assign 100%% in total", assigned, remaining)
 	}
-	for k, p := range scale(rest, cur, remaining) {
-		want[k] = p
-	}
-	return rebuild(current, want, order), nil
+	return rebuild(current, shares(want, rest, cur, remaining), order), nil
 }
 
-// scale shares remaining among keys in proportion to their percents in cur, by largest remainder.
-func scale(keys []string, cur map[string]int32, remaining int) map[string]int32 {
-	out := map[string]int32{}
-	total := 0
-	for _, k := range keys {
-		total += int(cur[k])
+// shares returns the integer percent of every key of assigned and of rest, computed as gcloud's
+// TrafficTargets.UpdateTraffic does (googlecloudsdk/api_lib/run/traffic.py): the keys of rest
+// share remaining in proportion to their percents in cur, each share computed in floating point
+// as percent*remaining/total; every share is truncated, and the rounding remainder goes one
+// percent at a time to the keys in the order of gcloud's NewRoundingCorrectionPrecedence.
+func shares(assigned map[string]int32, rest []string, cur map[string]int32, remaining int) map[string]int32 {
+	floats := make(map[string]float64, len(assigned)+len(rest))
+	for k, p := range assigned {
+		floats[k] = float64(p)
 	}
-	if total == 0 {
-		return out
-	}
-	type share struct {
-		key   string
-		pos   int
-		frac  int
-		orig  int32
-		floor int
-	}
-	shares := make([]share, len(keys))
-	given := 0
-	for i, k := range keys {
-		n := int(cur[k]) * remaining
-		shares[i] = share{key: k, pos: i, frac: n % total, orig: cur[k], floor: n / total}
-		given += n / total
-	}
-	byRemainder := slices.Clone(shares)
-	sort.SliceStable(byRemainder, func(i, j int) bool {
-		a, b := byRemainder[i], byRemainder[j]
-		if a.frac != b.frac {
-			return a.frac > b.frac
+	if remaining > 0 {
+		from := 0
+		for _, k := range rest {
+			from += int(cur[k])
 		}
-		if a.orig != b.orig {
-			return a.orig > b.orig
+		for _, k := range rest {
+			floats[k] = float64(cur[k]) * float64(remaining) / float64(from)
 		}
-		return a.pos < b.pos
-	})
-	bonus := map[string]int{}
-	for i := 0; i < remaining-given; i++ {
-		bonus[byRemainder[i].key]++
 	}
-	for _, s := range shares {
-		out[s.key] = int32(s.floor + bonus[s.key])
+	return intPercentages(floats)
+}
+
+// intPercentages rounds float percents totalling 100 to integers totalling 100 as gcloud's
+// _IntPercentages does: each is truncated, and the percents lost are given back one at a time in
+// the order of roundingPrecedence.
+func intPercentages(floats map[string]float64) map[string]int32 {
+	out := make(map[string]int32, len(floats))
+	keys := make([]string, 0, len(floats))
+	sum, truncated := 0.0, 0
+	for k, f := range floats {
+		keys = append(keys, k)
+		out[k] = int32(f)
+		truncated += int(f)
+		sum += f
+	}
+	// gcloud takes int(round(sum)); the floats total 100 within a rounding error, so summing in
+	// another order cannot change the rounded value.
+	loss := int(math.Round(sum)) - truncated
+	sort.Slice(keys, func(i, j int) bool { return roundingPrecedence(keys[i], floats[keys[i]], keys[j], floats[keys[j]]) })
+	for _, k := range keys[:min(max(loss, 0), len(keys))] {
+		out[k]++
 	}
 	return out
+}
+
+// roundingPrecedence reports whether key a (percent fa) gets a rounding percent before key b
+// (percent fb), in the order of gcloud's NewRoundingCorrectionPrecedence: the larger part lost
+// by truncation first (compared as gcloud does, as the float 1 minus that part), then the
+// smaller percent, then the smaller revision name, LATEST last.
+func roundingPrecedence(a string, fa float64, b string, fb float64) bool {
+	if la, lb := lostComplement(fa), lostComplement(fb); la != lb {
+		return la < lb
+	}
+	if fa != fb {
+		return fa < fb
+	}
+	if (a == Latest) != (b == Latest) {
+		return b == Latest
+	}
+	return a < b
+}
+
+// lostComplement returns 1 - (f - int(f)) in float64, as gcloud computes it.
+func lostComplement(f float64) float64 {
+	lost := f - math.Trunc(f)
+	return 1 - lost
 }
 
 // rebuild returns current with the percents of want (keys absent from want get 0%). The first
