@@ -4,6 +4,7 @@ package commands
 import (
 	cloudbuild "github.com/twittix/infra/actions/cloud-build"
 	deployswarm "github.com/twittix/infra/actions/deploy-swarm"
+	loadtestaction "github.com/twittix/infra/actions/load-test"
 	"github.com/twittix/infra/actions/promote"
 	"github.com/twittix/infra/pkg/action"
 )
@@ -14,5 +15,6 @@ func All() []action.Command {
 		deployswarm.Command,
 		cloudbuild.Command,
 		promote.Command,
+		loadtestaction.Command,
 	}
 }
