@@ -41,6 +41,7 @@ bench: prereqs build
 	$(GO) run ./bench/swarm
 	$(GO) run ./bench/cloudbuild
 	$(GO) run ./bench/promote
+	$(GO) run ./bench/loadtest
 
 ## image: the action's container image (needs network access for the Go base image)
 image:
