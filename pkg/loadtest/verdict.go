@@ -81,6 +81,9 @@ func Judge(res *Result, th Thresholds, cmp *Comparison) *Verdict {
 		v.Checks = append(v.Checks, c)
 		v.Pass = v.Pass && c.Pass
 	}
+	if len(res.Steps) == 0 {
+		add(Check{Step: "total", What: "steps", Got: "0", Limit: "at least 1"})
+	}
 	for _, s := range res.Steps {
 		if s.Requests == 0 {
 			add(Check{Step: s.Label(), What: "requests", Got: "0", Limit: "at least 1", Pass: false})

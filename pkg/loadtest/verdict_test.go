@@ -44,6 +44,9 @@ func TestJudge(t *testing.T) {
 	if v := Judge(&Result{Steps: []StepResult{{TargetRate: 10}}}, Thresholds{MaxErrorRatio: 1}, nil); v.Pass {
 		t.Error("a step without requests passed")
 	}
+	if v := Judge(&Result{Canceled: true}, Thresholds{MaxErrorRatio: 1}, nil); v.Pass {
+		t.Error("a run canceled before its first step passed")
+	}
 }
 
 func TestThresholdsValidate(t *testing.T) {
