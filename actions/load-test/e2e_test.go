@@ -268,9 +268,15 @@ func (r result) result(t *testing.T) *loadtest.Result {
 // run runs `twittix-infra load-test` with inputs as the runner passes them.
 func run(t *testing.T, inputs map[string]string) result {
 	t.Helper()
+	return runIn(t, t.TempDir(), inputs)
+}
+
+// runIn runs `twittix-infra load-test` in the workspace ws.
+func runIn(t *testing.T, ws string, inputs map[string]string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	env := actiontest.NewEnv(t, map[string]string{"GITHUB_WORKSPACE": t.TempDir()})
+	env := actiontest.NewEnv(t, map[string]string{"GITHUB_WORKSPACE": ws})
 	env.SetStepInputs(t, "action.yml", inputs)
 	var log actiontest.SyncBuffer
 	code := action.Main(ctx, []string{"load-test"}, []action.Command{Command}, action.WithGetenv(env.Getenv), action.WithWriter(&log))

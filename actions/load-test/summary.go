@@ -2,6 +2,7 @@ package loadtestaction
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -67,7 +68,7 @@ func stepRows(st, base loadtest.StepResult, withBase bool) [][]string {
 		}
 		return r
 	}
-	num := func(v float64) string { return fmt.Sprintf("%g", v) }
+	num := func(v float64) string { return fmt.Sprintf("%g", math.Round(v*1000)/1000) }
 	return [][]string{
 		row("Requests", func(s loadtest.StepResult) string { return fmt.Sprint(s.Requests) }),
 		row("Rate (req/s)", func(s loadtest.StepResult) string { return num(s.Rate) }),
