@@ -7,8 +7,8 @@
 // process on 127.0.0.1. The action runs in-process from its inputs to its outputs
 // (twittix-infra load-test), with warmup 0, one SSH connection per probe. A rate is sustained when
 // at least 99.9% of the requests succeed, the successful throughput reaches 95% of the rate and
-// p99 stays under -max-p99. Rates double from -start until one is not sustained, then -bisect
-// bisections narrow the highest sustained one. Then each transport runs -rate req/s once more,
+// p99 stays under -max-p99, in one of two tries. Rates double from -start until one is not sustained, then -bisect
+// bisections narrow the highest sustained one; the transports take turns at each rate. Then each transport runs -rate req/s once more,
 // and the CPU time per 1000 requests of each process (attacker, ssh client, sshd, service) shows
 // where the time goes.
 //
@@ -115,58 +115,71 @@ func run(p params) error {
 		&actionRun{name: "load-test action, one SSH connection", server: server, key: keyPEM, port: svc.port},
 		&vegetaCLI{name: "vegeta CLI through `ssh -N -L`", bin: p.vegeta, port: tunnel.port, dir: dir, tunnel: tunnel, sshdPort: server.Port},
 	}
+	max, err := highest(ctx, p, transports)
+	if err != nil {
+		return err
+	}
 	var rows []row
-	for _, tr := range transports {
-		max, err := highest(ctx, p, tr)
-		if err != nil {
-			return fmt.Errorf("%s: %w", tr.label(), err)
-		}
+	for i, tr := range transports {
 		svcBefore := svc.cpu()
 		br, err := tr.probe(ctx, p.rate, p.duration)
 		if err != nil {
 			return fmt.Errorf("%s at %g req/s: %w", tr.label(), p.rate, err)
 		}
 		br.service = svc.cpu() - svcBefore
-		rows = append(rows, row{name: tr.label(), max: max, at: br})
+		rows = append(rows, row{name: tr.label(), max: max[i], at: br})
 	}
 	printTable(p, rows)
 	return nil
 }
 
-// highest returns the highest rate tr sustains.
-func highest(ctx context.Context, p params, tr transport) (float64, error) {
-	ok, bad := 0.0, 0.0
-	for rate := p.start; ; rate *= 2 {
-		m, err := tr.probe(ctx, rate, p.duration)
-		if err != nil {
-			return 0, err
+// highest returns the highest rate each transport sustains. The transports take turns at each
+// rate, so that the load of the machine, shared with other work, weighs on all of them alike.
+func highest(ctx context.Context, p params, transports []transport) ([]float64, error) {
+	ok := make([]float64, len(transports))
+	bad := make([]float64, len(transports))
+	try := func(i int, rate float64) error {
+		sustained := false
+		// A probe that fails is tried once more: another job's burst on the shared machine should
+		// not end the climb.
+		for attempt := 0; attempt < 2 && !sustained; attempt++ {
+			m, err := transports[i].probe(ctx, rate, p.duration)
+			if err != nil {
+				return fmt.Errorf("%s at %g req/s: %w", transports[i].label(), rate, err)
+			}
+			sustained = m.sustained(rate, p.maxP99)
+			if p.verbose {
+				fmt.Fprintf(os.Stderr, "%s: %g req/s: %+v sustained=%v\n", transports[i].label(), rate, m, sustained)
+			}
 		}
-		sustained := m.sustained(rate, p.maxP99)
-		if p.verbose {
-			fmt.Fprintf(os.Stderr, "%s: %g req/s: %+v sustained=%v\n", tr.label(), rate, m, sustained)
+		if sustained {
+			ok[i] = rate
+		} else {
+			bad[i] = rate
 		}
-		if !sustained {
-			bad = rate
+		return nil
+	}
+	for rate := p.start; rate <= 100000; rate *= 2 { // loadtest.MaxRate
+		climbing := false
+		for i := range transports {
+			if bad[i] == 0 {
+				climbing = true
+				if err := try(i, rate); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if !climbing {
 			break
-		}
-		ok = rate
-		if rate*2 > 100000 { // loadtest.MaxRate
-			return ok, nil
 		}
 	}
 	for range p.bisect {
-		mid := (ok + bad) / 2
-		m, err := tr.probe(ctx, mid, p.duration)
-		if err != nil {
-			return 0, err
-		}
-		if p.verbose {
-			fmt.Fprintf(os.Stderr, "%s: %g req/s: %+v sustained=%v\n", tr.label(), mid, m, m.sustained(mid, p.maxP99))
-		}
-		if m.sustained(mid, p.maxP99) {
-			ok = mid
-		} else {
-			bad = mid
+		for i := range transports {
+			if bad[i] > 0 {
+				if err := try(i, (ok[i]+bad[i])/2); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return ok, nil
