@@ -2,8 +2,11 @@ package sshconn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // DialTCP opens a connection to the TCP address addr (host:port, resolved by the server) through
@@ -27,7 +30,11 @@ func (c *Client) DialTCP(ctx context.Context, network, addr string) (net.Conn, e
 			c.stats.channels.Add(1)
 			return nc, nil
 		}
-		if ctx.Err() != nil || try > 0 || !broken(conn, err) {
+		// The server answers a channel it will not open with an OpenChannelError; any other error
+		// (EOF, "unexpected packet in response to channel open" when the connection closes during
+		// the open) means the connection is gone, though its watcher may not have noticed yet.
+		var refused *ssh.OpenChannelError
+		if ctx.Err() != nil || try > 0 || errors.As(err, &refused) {
 			return nil, fmt.Errorf("failed to reach %s from %s over SSH (check that the port is published there and that its sshd allows TCP forwarding): %w", addr, c.plan.target.addr, err)
 		}
 		conn.kill(fmt.Errorf("opening a channel failed: %w", err))
