@@ -1,6 +1,7 @@
 package loadtestaction
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -8,7 +9,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/twittix/infra/internal/actiontest"
 	"github.com/twittix/infra/pkg/action"
 )
 
@@ -59,5 +62,46 @@ func TestLocalRunWithFiles(t *testing.T) {
 		if !strings.Contains(r.log, want) {
 			t.Errorf("log lacks %q:\n%s", want, r.log)
 		}
+	}
+}
+
+// TestCancelReportsWhatWasMeasured cancels a run mid-attack (as SIGINT or SIGTERM do through
+// main's context): it stops at once, fails, and still writes the result and the summary.
+func TestCancelReportsWhatWasMeasured(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for hits.Load() < 10 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	env := actiontest.NewEnv(t, map[string]string{"GITHUB_WORKSPACE": t.TempDir()})
+	env.SetStepInputs(t, "action.yml", map[string]string{"targets": "GET " + srv.URL, "rate": "50", "duration": "1h", "warmup": "0"})
+	var log actiontest.SyncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- action.Main(ctx, []string{"load-test"}, []action.Command{Command}, action.WithGetenv(env.Getenv), action.WithWriter(&log))
+	}()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the run did not stop a minute after it was canceled")
+	}
+	r := result{code: code, log: log.String(), outputs: env.Outputs(t), summary: env.Summary(t)}
+	if r.code != action.ExitFailure {
+		t.Errorf("exit code %d, want %d:\n%s", r.code, action.ExitFailure, r.log)
+	}
+	res := r.result(t)
+	if !res.Canceled || res.Total.Requests < 10 || res.Total.StatusCodes["200"] != int(res.Total.Requests) {
+		t.Errorf("result %+v: want canceled, with the 10 or more requests answered before", res)
+	}
+	if !strings.Contains(r.summary, "(canceled: partial result)") || !strings.Contains(r.log, "load test stopped before its end") {
+		t.Errorf("the cancel is not reported:\n%s\n%s", r.log, r.summary)
 	}
 }
