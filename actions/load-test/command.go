@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/twittix/infra/pkg/action"
@@ -40,7 +41,7 @@ func execute(ctx context.Context, rt *action.Runtime, o *options) error {
 			rt.Infof("SSH: %d connection(s), %d reconnect(s), %d forwarded TCP connection(s)", st.Connections, st.Reconnects, st.Channels)
 			ssh.Close()
 		}()
-		opts.Dial = ssh.DialTCP
+		opts.Dial = func(ctx context.Context, _, addr string) (net.Conn, error) { return ssh.DialTCP(ctx, addr) }
 	}
 
 	res, err := loadtest.Run(ctx, opts, rt)

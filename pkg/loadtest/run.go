@@ -14,7 +14,8 @@ import (
 	"github.com/twittix/infra/pkg/logging"
 )
 
-// DialFunc opens a connection, as net.Dialer.DialContext and sshconn.Client.DialTCP do.
+// DialFunc opens a connection, as net.Dialer.DialContext does; a closure around
+// sshconn.Client.DialTCP carries it over an SSH connection.
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Options describe one load test.

@@ -28,6 +28,8 @@ type sshConn struct {
 	killOnce sync.Once
 	mu       sync.Mutex
 	why      error
+
+	probe prober // for DialTCP's connections: is the connection alive now?
 }
 
 func newSSHConn(client, jump *ssh.Client, tcp net.Conn) *sshConn {

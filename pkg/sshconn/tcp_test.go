@@ -2,107 +2,87 @@ package sshconn
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
-	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/twittix/infra/internal/testenv/sshd"
-	"github.com/twittix/infra/internal/testenv/tcpproxy"
 )
 
-// tcpEnv starts sshd behind a proxy and returns a Client connected to it through the proxy.
-func tcpEnv(t *testing.T, opts sshd.Options) (*Client, *tcpproxy.Proxy) {
-	t.Helper()
+func TestProbeIsSharedAndTellsADeadConnection(t *testing.T) {
+	t.Parallel()
 	k := sshd.NewKey(t, sshd.Ed25519)
-	opts.AuthorizedKeys = append(opts.AuthorizedKeys, k.Public)
-	s := sshd.Start(t, opts)
-	proxy := tcpproxy.Start(t, s.Addr())
-	cfg := config(s, k.OpenSSH(t))
-	cfg.Port = proxy.Port()
-	cfg.KnownHosts = ""
-	cfg.HostFingerprint = s.Fingerprint()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := Dial(ctx, cfg, nil)
+	s := sshd.Start(t, sshd.Options{AuthorizedKeys: []ssh.PublicKey{k.Public}})
+	c, err := Dial(context.Background(), config(s, k.OpenSSH(t)), nil)
 	if err != nil {
-		t.Fatalf("Dial: %v", err)
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	return c, proxy
-}
-
-func TestDialTCPCarriesHTTPAndReconnects(t *testing.T) {
-	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello %s", r.URL.Path)
-	}))
-	t.Cleanup(srv.Close)
-	c, proxy := tcpEnv(t, sshd.Options{})
-	remote := strings.TrimPrefix(srv.URL, "http://")
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) { return c.DialTCP(ctx, network, remote) },
-	}}
-	get := func() string {
-		t.Helper()
-		resp, err := client.Get("http://web.invalid/x")
-		if err != nil {
-			t.Fatalf("GET through SSH: %v", err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
+	defer c.Close()
+	conn, err := c.current(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, want := get(), "hello /x"; got != want {
-		t.Errorf("body = %q, want %q", got, want)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	dead := 0
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !conn.probe.alive(conn.client) {
+				mu.Lock()
+				dead++
+				mu.Unlock()
+			}
+		}()
 	}
-	client.CloseIdleConnections()
-	if n := proxy.Cut(); n != 1 {
-		t.Fatalf("cut closed %d connections, want 1", n)
+	wg.Wait()
+	if dead > 0 {
+		t.Errorf("%d of 50 concurrent probes of a live connection said it was dead", dead)
 	}
-	if got, want := get(), "hello /x"; got != want {
-		t.Errorf("after a cut, body = %q, want %q", got, want)
-	}
-	if st := c.Stats(); st.Reconnects != 1 || st.Channels != 2 {
-		t.Errorf("Stats() = %+v, want 1 reconnect and 2 channels", st)
+	conn.kill(errors.New("cut by the test"))
+	if conn.probe.alive(conn.client) {
+		t.Error("a probe of a killed connection said it was alive")
 	}
 }
 
-func TestDialTCPErrors(t *testing.T) {
+func TestDialTCP(t *testing.T) {
 	t.Parallel()
+	k := sshd.NewKey(t, sshd.Ed25519)
+	s := sshd.Start(t, sshd.Options{AuthorizedKeys: []ssh.PublicKey{k.Public}})
+	c, err := Dial(context.Background(), config(s, k.OpenSSH(t)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := ln.Addr().String()
+	go func() {
+		if sc, err := ln.Accept(); err == nil {
+			_, _ = io.WriteString(sc, "hi")
+			sc.Close()
+		}
+	}()
+	nc, err := c.DialTCP(context.Background(), ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(nc)
+	if err != nil || string(got) != "hi" {
+		t.Errorf("read through the channel = %q, %v; want hi and a clean end (the connection is alive)", got, err)
+	}
+	nc.Close()
 	ln.Close()
-	for _, tc := range []struct {
-		name    string
-		opts    sshd.Options
-		network string
-		want    string
-	}{
-		{"nothing listens", sshd.Options{}, "tcp", "failed to reach " + closed},
-		{"forwarding forbidden", sshd.Options{DisableTCPForwarding: true}, "tcp", "allows TCP forwarding"},
-		{"not tcp", sshd.Options{}, "udp", "only tcp is supported"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			c, _ := tcpEnv(t, tc.opts)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			nc, err := c.DialTCP(ctx, tc.network, closed)
-			if err == nil {
-				nc.Close()
-				t.Fatal("DialTCP succeeded, want an error")
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q lacks %q", err, tc.want)
-			}
-		})
+
+	_, err = c.DialTCP(context.Background(), ln.Addr().String())
+	if err == nil || Retryable(err) || !strings.Contains(err.Error(), "check that a service listens on that port") {
+		t.Errorf("DialTCP to a closed port = %v; want a refusal that is not retryable and says what to check", err)
 	}
 }
