@@ -42,6 +42,7 @@ bench: prereqs build
 	$(GO) run ./bench/swarm
 	$(GO) run ./bench/cloudbuild
 	$(GO) run ./bench/promote
+	$(GO) run ./bench/loadtest
 
 ## tf-schema: re-extract the hashicorp/google 6.50.0 schema the Terraform tests validate against (needs npm)
 tf-schema:

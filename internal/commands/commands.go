@@ -5,6 +5,7 @@ package commands
 import (
 	cloudbuild "github.com/twittix/infra/actions/cloud-build"
 	deployswarm "github.com/twittix/infra/actions/deploy-swarm"
+	loadtestaction "github.com/twittix/infra/actions/load-test"
 	"github.com/twittix/infra/actions/promote"
 	"github.com/twittix/infra/internal/commands/tunnel"
 	"github.com/twittix/infra/pkg/action"
@@ -17,6 +18,7 @@ func All() []action.Command {
 		deployswarm.Command,
 		cloudbuild.Command,
 		promote.Command,
+		loadtestaction.Command,
 	}
 }
 

@@ -10,6 +10,7 @@
 //	-exit-after D       EXIT_AFTER=D  exit after duration D, with status EXIT_CODE (default 3)
 //	-fail-start         FAIL_START=1  exit with status 2 at once
 //	-check              (none)        probe http://127.0.0.1:8080/healthz and exit 0 or 1
+//	(none)              DELAY=D       GET / answers after duration D (for load tests)
 //
 // VERSION, baked into each image variant by the test helper, is printed and served.
 package main
@@ -54,7 +55,9 @@ func run() int {
 	}
 
 	mux := http.NewServeMux()
+	delay := durationEnv("DELAY")
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(delay)
 		fmt.Fprintf(w, "%s\n", versionStr)
 	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {

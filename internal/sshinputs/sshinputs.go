@@ -1,0 +1,126 @@
+// Package sshinputs declares the SSH inputs every action that reaches the Swarm manager shares
+// (host, user, ssh_key, known_hosts, jump_host, ...), with the same names, defaults, host-key
+// rules and messages, and turns them into an sshconn.Config.
+//
+// actions/load-test uses it; actions/deploy-swarm declares the same inputs in its own inputs.go
+// and can switch to Declare with Local: "docker_host" without changing its action.yml.
+package sshinputs
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/twittix/infra/pkg/action"
+	"github.com/twittix/infra/pkg/sshconn"
+)
+
+// Options are the values of the SSH inputs.
+type Options struct {
+	Host, User, Key, Passphrase, AgentSocket, KnownHosts, Fingerprint string
+	Port                                                              int
+	JumpHost, JumpUser, JumpKey, JumpPassphrase                       string
+	JumpKnownHosts, JumpFingerprint                                   string
+	JumpPort                                                          int
+	InsecureIgnoreHostKey                                             bool
+	ConnectTimeout                                                    time.Duration
+	ConnectRetries                                                    int
+}
+
+// Spec says how an action uses SSH.
+type Spec struct {
+	// Local names the input that replaces SSH (deploy-swarm's docker_host): host is then required
+	// unless it is set, and conflicts with it. Empty: SSH is optional, and used when host is set.
+	Local string
+}
+
+// Declare declares the SSH inputs on in, stored in o, and the check that spans them: it reports
+// every problem of the SSH configuration (a key that does not parse, a bad known_hosts line, a
+// conflicting host-key rule...) at once, as input errors.
+func Declare(in *action.Inputs, o *Options, spec Spec) {
+	var local, keyLocal []string
+	if spec.Local != "" {
+		local, keyLocal = []string{spec.Local}, []string{spec.Local, "ssh_auth_sock"}
+	}
+	in.String(&o.Host, action.Input{Name: "host", Usage: "Host name or IP address of the Swarm manager to reach over SSH",
+		RequiredUnless: local, ConflictsWith: local})
+	in.Int(&o.Port, action.Input{Name: "port", Default: "22", Min: 1, Max: 65535, Usage: "SSH port of the manager"})
+	in.String(&o.User, action.Input{Name: "user", Usage: "SSH user on the manager", RequiredUnless: local})
+	in.Multiline(&o.Key, action.Input{Name: "ssh_key", Secret: true, Usage: "Private SSH key (OpenSSH or PEM; RSA, ECDSA or Ed25519)",
+		RequiredUnless: keyLocal})
+	in.String(&o.Passphrase, action.Input{Name: "ssh_passphrase", Secret: true, Usage: "Passphrase of ssh_key, if it has one"})
+	in.String(&o.AgentSocket, action.Input{Name: "ssh_auth_sock", Usage: "SSH agent socket holding the key, for local runs (e.g. $SSH_AUTH_SOCK)"})
+	in.Multiline(&o.KnownHosts, action.Input{Name: "known_hosts", Usage: "known_hosts lines of the manager (ssh-keyscan output)"})
+	in.String(&o.Fingerprint, action.Input{Name: "host_fingerprint", Usage: "SHA256 fingerprint(s) of the manager's host key, e.g. SHA256:..."})
+	in.Bool(&o.InsecureIgnoreHostKey, action.Input{Name: "insecure_ignore_host_key", Default: "false",
+		Usage: "Accept any host key (unsafe: allows a man in the middle to take the key's access)", ConflictsWith: []string{"known_hosts", "host_fingerprint"}})
+
+	in.String(&o.JumpHost, action.Input{Name: "jump_host", Usage: "Jump host (bastion) to reach the manager through"})
+	in.Int(&o.JumpPort, action.Input{Name: "jump_port", Default: "22", Min: 1, Max: 65535, Usage: "SSH port of the jump host"})
+	in.String(&o.JumpUser, action.Input{Name: "jump_user", Usage: "SSH user on the jump host (default: user)"})
+	in.Multiline(&o.JumpKey, action.Input{Name: "jump_ssh_key", Secret: true, Usage: "Private SSH key for the jump host (default: ssh_key)"})
+	in.String(&o.JumpPassphrase, action.Input{Name: "jump_ssh_passphrase", Secret: true, Usage: "Passphrase of jump_ssh_key"})
+	in.Multiline(&o.JumpKnownHosts, action.Input{Name: "jump_known_hosts", Usage: "known_hosts lines of the jump host (default: known_hosts)"})
+	in.String(&o.JumpFingerprint, action.Input{Name: "jump_host_fingerprint", Usage: "SHA256 fingerprint(s) of the jump host's key"})
+
+	in.Duration(&o.ConnectTimeout, action.Input{Name: "connect_timeout", Default: "15s", Usage: "Time allowed for each SSH connect attempt"})
+	in.Int(&o.ConnectRetries, action.Input{Name: "connect_retries", Default: "3", Min: 0, Max: 20,
+		Usage: "Retries of a connect that failed on a network error (never on an authentication or host key error)"})
+
+	in.Check(func() error {
+		if spec.Local != "" && in.IsSet(spec.Local) {
+			return nil
+		}
+		if spec.Local == "" && !in.IsSet("host") {
+			return nil // no SSH: the action works locally
+		}
+		return FieldErrors(o.Config().Validate(), func(field string) bool {
+			// With Local, host, user and ssh_key, when empty, are already reported by their RequiredUnless.
+			return spec.Local == "" || in.IsSet(field) || (field != "host" && field != "user" && field != "ssh_key")
+		})
+	})
+}
+
+// Config is the SSH connection the inputs describe.
+func (o *Options) Config() sshconn.Config {
+	cfg := sshconn.Config{
+		Endpoint: sshconn.Endpoint{
+			Host: o.Host, Port: o.Port, User: o.User, Key: o.Key, Passphrase: o.Passphrase,
+			AgentSocket: o.AgentSocket, KnownHosts: o.KnownHosts, HostFingerprint: o.Fingerprint,
+		},
+		InsecureIgnoreHostKey: o.InsecureIgnoreHostKey,
+		ConnectTimeout:        o.ConnectTimeout,
+		ConnectRetries:        o.ConnectRetries,
+	}
+	if o.ConnectRetries == 0 {
+		cfg.ConnectRetries = sshconn.NoRetries
+	}
+	if o.JumpHost != "" {
+		cfg.Jump = &sshconn.Endpoint{
+			Host: o.JumpHost, Port: o.JumpPort, User: o.JumpUser, Key: o.JumpKey, Passphrase: o.JumpPassphrase,
+			KnownHosts: o.JumpKnownHosts, HostFingerprint: o.JumpFingerprint,
+		}
+	}
+	return cfg
+}
+
+// FieldErrors turns sshconn's field errors into input errors (its field names are the inputs'),
+// leaving out the "is required" problems of the fields report says are reported already.
+func FieldErrors(err error, report func(field string) bool) error {
+	if err == nil {
+		return nil
+	}
+	var out []error
+	for _, e := range action.Flatten(err) {
+		var fe *sshconn.FieldError
+		if errors.As(e, &fe) {
+			if strings.HasPrefix(fe.Problem, "is required") && !report(fe.Field) {
+				continue
+			}
+			out = append(out, &action.InputError{Input: fe.Field, Problem: fe.Problem})
+			continue
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
