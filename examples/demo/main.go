@@ -1,8 +1,8 @@
 // Command demo shows deploy-swarm at work on this machine: it starts a throwaway sshd on
 // 127.0.0.1 in front of the local swarm, deploys examples/stack through it with the real
 // twittix-infra binary (host key pinned, key from the environment as GitHub passes it), shows a
-// dry run of the next release, then deploys a broken release and shows it rolled back. It ends
-// as a developer would: `twittix-infra tunnel --stack` through the same sshd, and a page fetched
+// short load test of release 1 through the same SSH connection with its verdict, a dry run of the
+// next release, then deploys a broken release and shows it rolled back. It ends as a developer would: `twittix-infra tunnel --stack` through the same sshd, and a page fetched
 // through the tunnel.
 //
 // Run it with `make demo`, which builds bin/twittix-infra and starts docker and swarm mode first.
@@ -91,6 +91,11 @@ func run() error {
 	}
 	fmt.Printf("GET %s -> %s", webURL, get(webURL))
 
+	step("Load test of release 1: 5 then 20 req/s through the same SSH connection, with a verdict")
+	if err := action("load-test", loadTest(inputs)); err != nil {
+		return fmt.Errorf("the load test of release 1 failed its verdict: %w", err)
+	}
+
 	step("Dry run of release 2: what would change, touching nothing")
 	dry := release("HELLO_TAG=2")
 	dry["dry_run"] = "true"
@@ -118,10 +123,31 @@ func run() error {
 	return nil
 }
 
-// deploy runs `bin/twittix-infra deploy-swarm` with inputs passed as the GitHub runner passes
-// them: INPUT_* environment variables (a key on the command line would show in `ps`).
-func deploy(inputs map[string]string) error {
-	cmd := command(filepath.Join("bin", "twittix-infra"), "deploy-swarm")
+// deploy runs `bin/twittix-infra deploy-swarm` with inputs.
+func deploy(inputs map[string]string) error { return action("deploy-swarm", inputs) }
+
+// loadTest is the load-test of the stack's web service (published on the manager's port 18080):
+// the connection inputs of the deploy, the targets, a two-step profile and the verdict's limits.
+func loadTest(deploy map[string]string) map[string]string {
+	in := map[string]string{
+		"targets":         "GET http://web/",
+		"services":        "web=18080",
+		"rate":            "5,20",
+		"duration":        "3s",
+		"warmup":          "1s",
+		"max_error_ratio": "0%",
+		"max_p99":         "500ms",
+	}
+	for _, k := range []string{"host", "port", "user", "ssh_key", "host_fingerprint"} {
+		in[k] = deploy[k]
+	}
+	return in
+}
+
+// action runs `bin/twittix-infra <name>` with inputs passed as the GitHub runner passes them:
+// INPUT_* environment variables (a key on the command line would show in `ps`).
+func action(name string, inputs map[string]string) error {
+	cmd := command(filepath.Join("bin", "twittix-infra"), name)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	for name, value := range inputs {
 		cmd.Env = append(cmd.Env, "INPUT_"+strings.ToUpper(name)+"="+value)
