@@ -44,8 +44,15 @@ func startServer(t *testing.T) server {
 	return server{Server: s, key: k.OpenSSH(t)}
 }
 
-// dial connects to s through addr (s itself, or a proxy in front of it).
+// dial connects to s through addr (s itself, or a proxy in front of it), with a keepalive every
+// second.
 func dial(t *testing.T, s server, addr string, log logging.Logger) *sshconn.Client {
+	t.Helper()
+	return dialKeepalive(t, s, addr, log, time.Second)
+}
+
+// dialKeepalive is dial with a keepalive every interval (0: sshconn's default, 15s).
+func dialKeepalive(t *testing.T, s server, addr string, log logging.Logger, interval time.Duration) *sshconn.Client {
 	t.Helper()
 	host, portText, _ := net.SplitHostPort(addr)
 	port, _ := strconv.Atoi(portText)
@@ -56,7 +63,7 @@ func dial(t *testing.T, s server, addr string, log logging.Logger) *sshconn.Clie
 		},
 		ConnectTimeout:    10 * time.Second,
 		RetryBackoff:      10 * time.Millisecond,
-		KeepaliveInterval: time.Second,
+		KeepaliveInterval: interval,
 	}, log)
 	if err != nil {
 		t.Fatalf("ssh: %v", err)

@@ -20,7 +20,7 @@ func (t *Tunnel) forward(ctx context.Context, d Dialer, b Binding, local net.Con
 		reset(local)
 		return
 	}
-	if !t.track(remote) {
+	if !t.track(remote, true) {
 		remote.Close()
 		return
 	}

@@ -19,6 +19,11 @@ type Dialer interface {
 	// Connected returns a channel closed when the current SSH connection dies, connecting first
 	// if needed.
 	Connected(ctx context.Context) (<-chan struct{}, error)
+	// Close closes the SSH connection without waiting for the server, which ends every read and
+	// write of the connections DialTCP opened. Serve calls it when it stops: closing a channel
+	// alone only sends a message, and a read waiting on a silent link would wait for keepalives
+	// to kill it.
+	Close() error
 }
 
 // Backoff bounds the waits between reconnect attempts: the first wait is Initial, each next one
@@ -37,10 +42,14 @@ type Tunnel struct {
 	log      logging.Logger
 
 	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
+	conns  map[net.Conn]bool // the forwarded connections, true for the ends opened through SSH
 	closed bool
 	wg     sync.WaitGroup
 }
+
+// closeBudget bounds how long Serve waits, once stopped, for its forwarded connections to end:
+// "Ctrl-C closes everything within 2 s", the SSH connection's own teardown included.
+const closeBudget = 1500 * time.Millisecond
 
 // Open binds the local port of every forward, all or none: it returns every problem at once.
 // Close the Tunnel (or run Serve, which does) to release them. log receives connection events;
@@ -49,7 +58,7 @@ func Open(forwards []Forward, log logging.Logger) (*Tunnel, error) {
 	if log == nil {
 		log = logging.Discard
 	}
-	t := &Tunnel{backoff: DefaultBackoff, log: log, conns: map[net.Conn]struct{}{}}
+	t := &Tunnel{backoff: DefaultBackoff, log: log, conns: map[net.Conn]bool{}}
 	var errs []error
 	for _, f := range forwards {
 		b, err := listen(f)
@@ -74,20 +83,36 @@ func (t *Tunnel) Bindings() []Binding { return append([]Binding(nil), t.bindings
 
 // Close closes every listener and every forwarded connection. It is safe to call more than once.
 func (t *Tunnel) Close() {
+	for _, c := range t.closeLocal() {
+		c.Close()
+	}
+}
+
+// closeLocal closes every listener and the local end of every forwarded connection, and returns
+// the ends opened through SSH, for the caller to close: closing one sends a message on the SSH
+// connection, which blocks while a hung link's buffers are full, so never under t.mu.
+func (t *Tunnel) closeLocal() []net.Conn {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.closed = true
 	for _, b := range t.bindings {
 		b.ln.Close()
 	}
-	for c := range t.conns {
+	var remote []net.Conn
+	for c, viaSSH := range t.conns {
+		if viaSSH {
+			remote = append(remote, c)
+			continue
+		}
 		c.Close()
 	}
-	t.mu.Unlock()
+	return remote
 }
 
 // Serve forwards every connection the listeners accept through d until ctx ends (it then returns
 // nil) or reconnecting fails in a way no retry can fix (a host key or authentication error, which
-// it returns). Either way it closes everything before returning, without waiting for the server.
+// it returns). Either way it closes everything before returning, d included, without waiting for
+// the server: within closeBudget even when the link is hung.
 func (t *Tunnel) Serve(ctx context.Context, d Dialer) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -100,9 +125,37 @@ func (t *Tunnel) Serve(ctx context.Context, d Dialer) error {
 	}
 	err := t.keep(ctx, d)
 	cancel(err)
-	t.Close()
-	t.wg.Wait()
+	t.shutdown(d)
 	return err
+}
+
+// shutdown closes the listeners and the local connections, then d, which ends at once every
+// read and write over SSH, even on a link that went silent without a reset (the channels' own
+// close messages would never be answered); then it waits, for closeBudget at most, for the
+// forwarded connections to end.
+func (t *Tunnel) shutdown(d Dialer) {
+	budget := time.NewTimer(closeBudget)
+	defer budget.Stop()
+	remote := t.closeLocal()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		_ = d.Close()
+		for _, c := range remote {
+			c.Close()
+		}
+	}()
+	ended := make(chan struct{})
+	go func() {
+		t.wg.Wait()
+		<-closed
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-budget.C:
+		t.log.Warnf("tunnel: the forwarded connections did not end within %s of closing; leaving them behind", closeBudget)
+	}
 }
 
 // keep watches the SSH connection and reconnects with backoff as soon as it dies, so that the
@@ -147,7 +200,7 @@ func (t *Tunnel) accept(ctx context.Context, d Dialer, b Binding) {
 			}
 			return
 		}
-		if !t.track(c) {
+		if !t.track(c, false) {
 			c.Close()
 			return
 		}
@@ -160,14 +213,15 @@ func (t *Tunnel) accept(ctx context.Context, d Dialer, b Binding) {
 	}
 }
 
-// track records c so that Close closes it; it returns false once the tunnel is closed.
-func (t *Tunnel) track(c net.Conn) bool {
+// track records c, opened through SSH or not, so that Close closes it; it returns false once the
+// tunnel is closed.
+func (t *Tunnel) track(c net.Conn, viaSSH bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
 		return false
 	}
-	t.conns[c] = struct{}{}
+	t.conns[c] = viaSSH
 	return true
 }
 

@@ -291,8 +291,8 @@ func TestCancelClosesEverything(t *testing.T) {
 		if err != nil {
 			t.Errorf("Serve after cancel = %v, want nil", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return after its context was cancelled")
+	case <-time.After(2 * time.Second):
+		t.Fatal("Serve did not return within 2s of its context being cancelled")
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
@@ -301,6 +301,80 @@ func TestCancelClosesEverything(t *testing.T) {
 	if l, err := net.Dial("tcp", addr); err == nil {
 		l.Close()
 		t.Errorf("the listener %s still accepts after Serve returned", addr)
+	}
+}
+
+// TestCancelOnAHungLinkClosesWithinTwoSeconds cancels while transfers run both ways over a link
+// that went silent without a reset (a dead network): the SSH channels' close messages are never
+// answered, and the keepalives (sshconn's default, 45s to give up) have not noticed yet. Serve
+// must still return within 2s, the local connections closed.
+func TestCancelOnAHungLinkClosesWithinTwoSeconds(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	proxy := tcpproxy.Start(t, s.Addr())
+	c := dialKeepalive(t, s, proxy.Addr(), nil, 0)
+	chunk := []byte(strings.Repeat("x", 32<<10))
+	stream := tcpServer(t, func(c net.Conn) {
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	sink := tcpServer(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	tun, err := Open([]Forward{{Host: "127.0.0.1", RemotePort: stream}, {Host: "127.0.0.1", RemotePort: sink}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- tun.Serve(ctx, c) }()
+
+	down, err := net.Dial("tcp", tun.Bindings()[0].LocalAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	_ = down.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.ReadFull(down, make([]byte, 1<<20)); err != nil {
+		t.Fatalf("reading the first MiB: %v", err)
+	}
+	up, err := net.Dial("tcp", tun.Bindings()[1].LocalAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	go func() {
+		for {
+			if _, err := up.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	if !waitFor(10*time.Second, func() bool { return c.Stats().Channels == 2 }) {
+		t.Fatal("the upload was not forwarded")
+	}
+	if proxy.Stall() == 0 {
+		t.Fatal("the proxy carried no connection to stall")
+	}
+	// Let the transfers fill the hung link's buffers.
+	time.Sleep(200 * time.Millisecond)
+
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve after cancel = %v, want nil", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Serve did not return within 2s of its context being cancelled, on a hung link")
+	}
+	t.Logf("Serve returned %s after the cancel", time.Since(start).Round(time.Millisecond))
+	_ = down.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, down); isTimeout(err) {
+		t.Errorf("the download is still open after Serve returned: %v", err)
 	}
 }
 
