@@ -8,6 +8,9 @@ locals {
   ) }
 
   labels = { system = "twittix" }
+
+  # The GitHub repository that deploys each service (OWNER/NAME), by service name.
+  service_repository = { for name, s in var.services : name => coalesce(s.repository, "${var.github_organisation}/${name}") }
 }
 
 module "project_services" {
@@ -21,6 +24,8 @@ module "github_oidc" {
   organisation        = var.github_organisation
   release_environment = var.release_environment
   infra_repository    = var.infra_repository
+  # Only these repositories may build and release (and the infra repository release).
+  service_repositories = values(local.service_repository)
 
   depends_on = [module.project_services]
 }

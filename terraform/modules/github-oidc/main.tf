@@ -6,32 +6,48 @@ locals {
   custom_roles   = jsondecode(file("${path.module}/custom_roles.json"))
   resource_roles = jsondecode(file("${path.module}/resource_roles.json"))
 
+  pool = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}"
+
+  # The repositories whose jobs may release: the services' and the infra repository (promote.yml).
+  release_repositories = setunion(var.service_repositories, [var.infra_repository])
+
+  # Each identity and the GitHub principals that may impersonate it. The pool admits every
+  # repository of the organisation, and any member of it can create a repository, with any
+  # environment and any protection: build and release are therefore bound to named repositories.
   identities = {
     build = {
       account_id   = var.build_account_id
-      display_name = "GitHub Actions build (protected branches and tags of ${var.organisation})"
-      # Any protected branch or tag of the organisation's repositories.
-      principal = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.ref_protected/true"
+      display_name = "GitHub Actions build (protected refs of the service repositories)"
+      # A protected branch or tag of a service repository.
+      principals = { for r in var.service_repositories : r => "${local.pool}/attribute.repository_protected/${r}@true" }
     }
     release = {
       account_id   = var.release_account_id
-      display_name = "GitHub Actions release (the ${var.release_environment} environment of ${var.organisation})"
-      # Only jobs running in the GitHub environment, whose protection rules gate releases.
-      principal = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.environment/${var.release_environment}"
+      display_name = "GitHub Actions release (${var.release_environment} environment of the service and infra repositories)"
+      # Only jobs running in the GitHub environment of those repositories, whose protection rules
+      # gate releases.
+      principals = { for r in local.release_repositories : r => "${local.pool}/attribute.repository_environment/${r}@${var.release_environment}" }
     }
     terraform_plan = {
       account_id   = "terraform-plan"
       display_name = "Terraform plan (any workflow of ${var.infra_repository}, pull requests included)"
       # Read-only: a pull request can change the code that plans.
-      principal = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository/${var.infra_repository}"
+      principals = { (var.infra_repository) = "${local.pool}/attribute.repository/${var.infra_repository}" }
     }
     terraform_apply = {
       account_id   = "terraform-apply"
       display_name = "Terraform apply (the ${var.release_environment} environment of ${var.infra_repository})"
       # Manages IAM, so as strong as an owner: only the infra repository's protected environment.
-      principal = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository_environment/${var.infra_repository}@${var.release_environment}"
+      principals = { (var.infra_repository) = "${local.pool}/attribute.repository_environment/${var.infra_repository}@${var.release_environment}" }
     }
   }
+
+  # One impersonation grant per identity and repository, keyed "IDENTITY OWNER/NAME".
+  principals = merge([
+    for identity, i in local.identities : {
+      for repository, member in i.principals : "${identity} ${repository}" => { identity = identity, member = member }
+    }
+  ]...)
 
   # The e-mail and IAM member of each account, known at plan time.
   emails  = { for k, a in google_service_account.identity : k => "${a.account_id}@${var.project}.iam.gserviceaccount.com" }
@@ -72,8 +88,10 @@ resource "google_iam_workload_identity_pool_provider" "github" {
     # Jobs outside any environment carry no environment claim: they map to "none".
     "attribute.environment"      = "has(assertion.environment) ? assertion.environment : 'none'"
     "attribute.job_workflow_ref" = "assertion.job_workflow_ref"
-    # One repository's one environment, for the Terraform apply account.
+    # One repository's one environment, for the release and Terraform apply accounts.
     "attribute.repository_environment" = "assertion.repository + '@' + (has(assertion.environment) ? assertion.environment : 'none')"
+    # One repository's protected refs (REPOSITORY@true), for the build account.
+    "attribute.repository_protected" = "assertion.repository + '@' + string(assertion.ref_protected)"
   }
 
   oidc {
@@ -92,11 +110,11 @@ resource "google_service_account" "identity" {
 
 # The GitHub principals that may impersonate each account.
 resource "google_service_account_iam_member" "workload_identity_user" {
-  for_each = local.identities
+  for_each = local.principals
 
-  service_account_id = google_service_account.identity[each.key].name
+  service_account_id = google_service_account.identity[each.value.identity].name
   role               = "roles/iam.workloadIdentityUser"
-  member             = each.value.principal
+  member             = each.value.member
 }
 
 resource "google_project_iam_custom_role" "this" {

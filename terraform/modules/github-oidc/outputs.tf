@@ -51,3 +51,8 @@ output "members" {
   description = "The IAM member (serviceAccount:EMAIL) of each identity: build, release, terraform_plan, terraform_apply."
   value       = local.members
 }
+
+output "principals" {
+  description = "The GitHub principals (principalSet://...) that may impersonate each identity, keyed by identity then repository (OWNER/NAME)."
+  value       = { for identity, i in local.identities : identity => i.principals }
+}

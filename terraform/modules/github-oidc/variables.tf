@@ -78,3 +78,13 @@ variable "infra_repository" {
     error_message = "infra_repository must be OWNER/NAME, such as twittix/infra."
   }
 }
+
+variable "service_repositories" {
+  type        = set(string)
+  description = "The repositories (OWNER/NAME) of the services: only their protected refs may use the build account, and only their jobs in release_environment (and the infra repository's) the release account."
+
+  validation {
+    condition     = alltrue([for r in var.service_repositories : can(regex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", r)) && split("/", r)[0] == var.organisation])
+    error_message = "Each service repository must be OWNER/NAME with OWNER the organisation (the pool admits no other owner), such as twittix/web."
+  }
+}

@@ -128,6 +128,33 @@ run "outputs_wire_github" {
   }
 }
 
+run "build_and_release_from_the_service_repositories" {
+  command = plan
+
+  variables {
+    services = {
+      web    = {}
+      api    = { repository = "twittix/backend" }
+      worker = { public = false, ingress = "INGRESS_TRAFFIC_INTERNAL_ONLY" }
+    }
+  }
+
+  assert {
+    condition     = keys(module.github_oidc.principals.build) == ["twittix/backend", "twittix/web", "twittix/worker"]
+    error_message = "Only the services' repositories may use the build account: ${jsonencode(keys(module.github_oidc.principals.build))}"
+  }
+
+  assert {
+    condition     = module.github_oidc.principals.release["twittix/backend"] == "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/backend@production"
+    error_message = "A service repository's production environment may use the release account."
+  }
+
+  assert {
+    condition     = keys(module.github_oidc.principals.release) == ["twittix/backend", "twittix/infra", "twittix/web", "twittix/worker"]
+    error_message = "Only the services' repositories and the infra repository (promote.yml) may use the release account: ${jsonencode(keys(module.github_oidc.principals.release))}"
+  }
+}
+
 run "private_service_has_no_uptime_check" {
   command = plan
 

@@ -11,8 +11,9 @@ mock_provider "google" {
 }
 
 variables {
-  project      = "twittix-prod"
-  organisation = "twittix"
+  project              = "twittix-prod"
+  organisation         = "twittix"
+  service_repositories = ["twittix/web", "twittix/api"]
 }
 
 run "admits_only_the_organisation" {
@@ -29,7 +30,7 @@ run "admits_only_the_organisation" {
   }
 
   assert {
-    condition = alltrue([for k in ["google.subject", "attribute.repository_owner", "attribute.ref_protected", "attribute.environment", "attribute.repository_environment"] :
+    condition = alltrue([for k in ["google.subject", "attribute.repository_owner", "attribute.ref_protected", "attribute.environment", "attribute.repository_environment", "attribute.repository_protected"] :
     contains(keys(google_iam_workload_identity_pool_provider.github.attribute_mapping), k)])
     error_message = "The mapping must carry the claims the principal sets match on."
   }
@@ -40,22 +41,47 @@ run "admits_only_the_organisation" {
   }
 }
 
-run "build_from_protected_refs_release_from_the_environment" {
+run "build_and_release_from_the_service_repositories_only" {
   command = plan
 
+  # Any member of the organisation can create a repository with an unprotected `production`
+  # environment or protected branch: a principal on ref_protected or environment alone would
+  # let it impersonate build or release. Each member names one repository.
   assert {
-    condition     = google_service_account_iam_member.workload_identity_user["build"].member == "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.ref_protected/true"
-    error_message = "The build account must be usable from protected branches and tags only, got ${google_service_account_iam_member.workload_identity_user["build"].member}"
+    condition = toset([for k, m in google_service_account_iam_member.workload_identity_user : m.member]) == toset([
+      "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_protected/twittix/api@true",
+      "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_protected/twittix/web@true",
+      "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/api@production",
+      "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/infra@production",
+      "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/web@production",
+      "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository/twittix/infra",
+    ])
+    error_message = "The GitHub principals changed: ${jsonencode([for k, m in google_service_account_iam_member.workload_identity_user : m.member])}"
   }
 
   assert {
-    condition     = google_service_account_iam_member.workload_identity_user["release"].member == "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.environment/production"
-    error_message = "The release account must be usable from jobs of the production environment only, got ${google_service_account_iam_member.workload_identity_user["release"].member}"
+    condition = {
+      for k, m in google_service_account_iam_member.workload_identity_user : k => m.member
+      } == {
+      "build twittix/api"             = "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_protected/twittix/api@true"
+      "build twittix/web"             = "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_protected/twittix/web@true"
+      "release twittix/api"           = "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/api@production"
+      "release twittix/infra"         = "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/infra@production"
+      "release twittix/web"           = "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/web@production"
+      "terraform_plan twittix/infra"  = "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository/twittix/infra"
+      "terraform_apply twittix/infra" = "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/infra@production"
+    }
+    error_message = "Each identity must be usable from its repositories only: build from the services' protected refs, release from their production environment and the infra repository's (promote.yml)."
   }
 
   assert {
-    condition     = google_service_account_iam_member.workload_identity_user["terraform_apply"].member == "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository_environment/twittix/infra@production"
-    error_message = "The Terraform apply account must be usable from the infra repository's production environment only."
+    condition     = alltrue([for k, m in google_service_account_iam_member.workload_identity_user : !strcontains(m.member, "/attribute.environment/") && !strcontains(m.member, "/attribute.ref_protected/")])
+    error_message = "No principal may match on the environment or the ref protection alone: any repository of the organisation can have those."
+  }
+
+  assert {
+    condition     = google_iam_workload_identity_pool_provider.github.attribute_mapping["attribute.repository_protected"] == "assertion.repository + '@' + string(assertion.ref_protected)" && google_iam_workload_identity_pool_provider.github.attribute_mapping["attribute.repository_environment"] == "assertion.repository + '@' + (has(assertion.environment) ? assertion.environment : 'none')"
+    error_message = "The principals match on REPOSITORY@PROTECTED and REPOSITORY@ENVIRONMENT, mapped from the token's claims."
   }
 
   assert {
@@ -64,9 +90,42 @@ run "build_from_protected_refs_release_from_the_environment" {
   }
 
   assert {
-    condition     = length(google_service_account_iam_member.workload_identity_user) == 4
+    condition     = toset([for k, m in google_service_account_iam_member.workload_identity_user : split(" ", k)[0]]) == toset(["build", "release", "terraform_plan", "terraform_apply"])
     error_message = "Exactly four accounts may be impersonated from GitHub: build, release, terraform_plan, terraform_apply."
   }
+}
+
+run "no_service_repository" {
+  command = plan
+
+  variables {
+    service_repositories = []
+  }
+
+  assert {
+    condition     = keys(google_service_account_iam_member.workload_identity_user) == ["release twittix/infra", "terraform_apply twittix/infra", "terraform_plan twittix/infra"]
+    error_message = "Without services nobody builds, and only the infra repository's production environment releases (promote.yml)."
+  }
+}
+
+run "service_repository_of_another_owner" {
+  command = plan
+
+  variables {
+    service_repositories = ["twittix/web", "acme/web"]
+  }
+
+  expect_failures = [var.service_repositories]
+}
+
+run "service_repository_not_owner_name" {
+  command = plan
+
+  variables {
+    service_repositories = ["web"]
+  }
+
+  expect_failures = [var.service_repositories]
 }
 
 run "exact_roles_of_each_identity" {
@@ -126,8 +185,10 @@ run "other_organisation_and_environment" {
   command = plan
 
   variables {
-    organisation        = "acme"
-    release_environment = "prod-eu"
+    organisation         = "acme"
+    release_environment  = "prod-eu"
+    service_repositories = ["acme/shop"]
+    infra_repository     = "acme/infra"
   }
 
   assert {
@@ -136,7 +197,7 @@ run "other_organisation_and_environment" {
   }
 
   assert {
-    condition     = endswith(google_service_account_iam_member.workload_identity_user["release"].member, "/attribute.environment/prod-eu")
+    condition     = endswith(google_service_account_iam_member.workload_identity_user["release acme/shop"].member, "/attribute.repository_environment/acme/shop@prod-eu") && endswith(google_service_account_iam_member.workload_identity_user["release acme/infra"].member, "/attribute.repository_environment/acme/infra@prod-eu")
     error_message = "The release account must follow release_environment."
   }
 }
