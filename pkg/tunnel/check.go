@@ -53,20 +53,20 @@ func Check(ctx context.Context, bindings []Binding) []CheckResult {
 	return out
 }
 
-func checkOne(ctx context.Context, b Binding) CheckResult {
+func checkOne(parent context.Context, b Binding) CheckResult {
 	r := CheckResult{Binding: b}
-	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+	ctx, cancel := context.WithTimeout(parent, CheckTimeout)
 	defer cancel()
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", b.LocalAddr())
 	if err != nil {
-		r.Err = err
+		r.Err = cancelled(parent, err)
 		return r
 	}
 	defer c.Close()
 	defer context.AfterFunc(ctx, func() { c.Close() })()
 	if _, err := fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: twittix-infra-tunnel-check\r\nConnection: close\r\n\r\n", b.LocalAddr()); err != nil {
-		r.Err = err
+		r.Err = cancelled(parent, err)
 		return r
 	}
 	line, err := bufio.NewReader(c).ReadString('\n')
@@ -77,8 +77,12 @@ func checkOne(ctx context.Context, b Binding) CheckResult {
 			return r
 		}
 		r.NotHTTP = true
+	case parent.Err() != nil:
+		// Stopped before an answer came: that says nothing of the service.
+		r.Err = cancelled(parent, err)
 	case ctx.Err() != nil && err != nil:
-		// Connected, but nothing answered a GET: a service that speaks another protocol.
+		// Connected, but nothing answered a GET within CheckTimeout: a service that speaks
+		// another protocol.
 		r.NotHTTP = true
 	case errors.Is(err, io.EOF) && line == "":
 		r.Err = errors.New("the connection closed without an answer: nothing listens on the remote port, or the forward was refused (see the log)")
@@ -88,4 +92,12 @@ func checkOne(ctx context.Context, b Binding) CheckResult {
 		r.NotHTTP = true
 	}
 	return r
+}
+
+// cancelled returns err, or when parent ended, an error saying that the check was cancelled.
+func cancelled(parent context.Context, err error) error {
+	if parent.Err() == nil {
+		return err
+	}
+	return fmt.Errorf("cancelled before an answer came (%w)", context.Cause(parent))
 }
