@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 
@@ -27,6 +28,18 @@ var Command = action.Command{
 
 // run connects to the manager, deploys the stack and reports the result.
 func run(ctx context.Context, rt *action.Runtime, o *options) error {
+	// Each secret value alone is masked before anything else is printed: the input's masks are
+	// its whole KEY=VALUE lines, and a value can show alone (interpolated in a command, say).
+	secretEnv, err := swarm.ParseEnvString(o.envSecrets, "env_secrets")
+	if err != nil {
+		return &action.InputError{Input: "env_secrets", Problem: err.Error()}
+	}
+	for _, v := range secretEnv {
+		rt.Mask(v)
+	}
+	if err := o.checkRunner(rt.InGitHub()); err != nil {
+		return err
+	}
 	opts, err := o.deployOptions(rt)
 	if err != nil {
 		return err
@@ -71,7 +84,11 @@ func connect(ctx context.Context, rt *action.Runtime, o *options) (*client.Clien
 
 	cfg := o.sshConfig()
 	if cfg.InsecureIgnoreHostKey {
-		rt.Warnf("insecure_ignore_host_key is true: the manager's host key is not verified, so anyone on the network path can pose as %s and take over this deploy. Pin it with host_fingerprint or known_hosts instead.", o.host)
+		hosts := o.host
+		if o.jumpHost != "" {
+			hosts += " and the jump host " + o.jumpHost
+		}
+		rt.Warnf("insecure_ignore_host_key is true: the host keys of %s are NOT verified, so anyone on the network path can impersonate them, take the SSH key's access and change this deploy. Allowed for local runs only; pin the keys with known_hosts or host_fingerprint instead.", hosts)
 	}
 	ssh, err := sshconn.Dial(ctx, cfg, rt)
 	if err != nil {
@@ -94,25 +111,22 @@ func connect(ctx context.Context, rt *action.Runtime, o *options) (*client.Clien
 func (o *options) deployOptions(rt *action.Runtime) (swarm.Options, error) {
 	opts := swarm.DefaultOptions(o.stack, o.composeFiles...)
 	opts.EnvFiles = o.envFiles
+	opts.Root = rt.Workspace()
 	env, err := swarm.ParseEnvString(o.env, "env")
 	if err != nil {
 		return opts, &action.InputError{Input: "env", Problem: err.Error()}
 	}
-	if o.envFromRunner {
-		// The runner's variables interpolate too, below env and env_files.
-		runner := map[string]string{}
-		for _, kv := range os.Environ() {
-			if k, v, ok := strings.Cut(kv, "="); ok && !strings.HasPrefix(k, "INPUT_") {
-				runner[k] = v
-			}
-		}
+	if opts.SecretEnv, err = swarm.ParseEnvString(o.envSecrets, "env_secrets"); err != nil {
+		return opts, &action.InputError{Input: "env_secrets", Problem: err.Error()}
+	}
+	if enabled, declared, _ := parseEnvFromRunner(o.envFromRunner); enabled {
+		// The runner's allowed variables interpolate too, below env and env_files.
+		runner := runnerEnv(rt.Getenv, rt.InGitHub(), declared)
 		merged, err := swarm.Variables(o.envFiles, env)
 		if err != nil {
 			return opts, fmt.Errorf("failed to read env_files: %w", err)
 		}
-		for k, v := range merged {
-			runner[k] = v
-		}
+		maps.Copy(runner, merged)
 		opts.EnvFiles, env = nil, runner
 	}
 	opts.Env = env

@@ -3,6 +3,7 @@ package deployswarm
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -116,19 +117,47 @@ func workspace(t *testing.T, files map[string]string) string {
 // runAction runs `twittix-infra deploy-swarm` with inputs as the runner passes them, and checks
 // that no secret of h appears in anything the run printed or wrote.
 func (h *harness) runAction(ctx context.Context, ws string, inputs map[string]string) result {
+	h.t.Helper()
+	return h.run(ctx, ws, inputs, runOptions{})
+}
+
+// runOptions vary the environment of a run.
+type runOptions struct {
+	// vars are more variables of the runner's environment.
+	vars map[string]string
+	// local runs outside GitHub Actions (no GITHUB_ACTIONS, no output or summary files).
+	local bool
+}
+
+// run is runAction with more variables, or outside GitHub Actions.
+func (h *harness) run(ctx context.Context, ws string, inputs map[string]string, o runOptions) result {
 	t := h.t
 	t.Helper()
-	env := actiontest.NewEnv(t, map[string]string{
+	vars := map[string]string{
 		"GITHUB_WORKSPACE":   ws,
 		"GITHUB_REPOSITORY":  "twittix/web",
 		"GITHUB_RUN_ID":      "4242",
 		"GITHUB_RUN_ATTEMPT": "1",
-	})
+	}
+	maps.Copy(vars, o.vars)
+	var env *actiontest.Env
+	if o.local {
+		env = actiontest.NewBareEnv(map[string]string{"GITHUB_WORKSPACE": ws})
+		maps.Copy(vars, map[string]string{"GITHUB_REPOSITORY": "", "GITHUB_RUN_ID": "", "GITHUB_RUN_ATTEMPT": ""})
+		for k, v := range vars {
+			env.Set(k, v)
+		}
+	} else {
+		env = actiontest.NewEnv(t, vars)
+	}
 	env.SetStepInputs(t, "action.yml", inputs) // the runner passes every input, defaults included
 	var log actiontest.SyncBuffer
 	code := action.Main(ctx, []string{"deploy-swarm"}, []action.Command{Command},
 		action.WithGetenv(env.Getenv), action.WithWriter(&log))
-	r := result{code: code, log: log.String(), outputs: env.Outputs(t), summary: env.Summary(t)}
+	r := result{code: code, log: log.String()}
+	if !o.local {
+		r.outputs, r.summary = env.Outputs(t), env.Summary(t)
+	}
 	h.assertNoSecrets(r)
 	return r
 }

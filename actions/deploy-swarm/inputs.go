@@ -2,6 +2,8 @@ package deployswarm
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,8 +28,8 @@ type options struct {
 	// What to deploy, and how.
 	stack                      string
 	composeFiles, envFiles     []string
-	env                        string
-	envFromRunner              bool
+	env, envSecrets            string
+	envFromRunner              string
 	prune, withRegistryAuth    bool
 	registry, registryUsername string
 	registryPassword           string
@@ -74,7 +76,12 @@ func declare(in *action.Inputs, o *options) {
 	in.PathList(&o.envFiles, action.Input{Name: "env_files", MustExist: true, Usage: "Env files (KEY=VALUE lines) that interpolate ${VAR} in the compose files"})
 	in.Multiline(&o.env, action.Input{Name: "env", Usage: "KEY=VALUE lines that interpolate ${VAR} in the compose files; they win over env_files",
 		Validate: func(v string) error { _, err := swarm.ParseEnvString(v, "env"); return err }})
-	in.Bool(&o.envFromRunner, action.Input{Name: "env_from_runner", Default: "false", Usage: "Also interpolate from the runner's environment (lowest precedence)"})
+	in.Multiline(&o.envSecrets, action.Input{Name: "env_secrets", Secret: true,
+		Usage:    "KEY=VALUE lines with secret values, each masked; they interpolate like env, and are hidden in every change shown",
+		Validate: func(v string) error { _, err := swarm.ParseEnvString(v, "env_secrets"); return err }})
+	in.String(&o.envFromRunner, action.Input{Name: "env_from_runner", Default: "false",
+		Usage:    "Also interpolate from the runner's environment (lowest precedence): true for GitHub's default GITHUB_* and RUNNER_* variables, or a list of more variable names to pass; never the runner's tokens",
+		Validate: func(v string) error { _, _, err := parseEnvFromRunner(v); return err }})
 	in.Bool(&o.prune, action.Input{Name: "prune", Default: "false", Usage: "Remove the stack's services that the compose files no longer define"})
 	in.Bool(&o.withRegistryAuth, action.Input{Name: "with_registry_auth", Default: "false", Usage: "Send the registry credentials to the nodes so they can pull private images"})
 	in.String(&o.registry, action.Input{Name: "registry", Usage: "Registry of the credentials, e.g. ghcr.io"})
@@ -93,6 +100,7 @@ func declare(in *action.Inputs, o *options) {
 	in.Output("rolled_back", "true when the deploy failed and the changed services were rolled back")
 
 	in.Check(func() error { return checkRegistry(in, o) })
+	in.Check(func() error { return checkEnvKeys(o) })
 	in.Check(func() error {
 		if in.IsSet("docker_host") {
 			return nil
@@ -107,6 +115,39 @@ func declare(in *action.Inputs, o *options) {
 func validateDockerHost(v string) error {
 	if !strings.HasPrefix(v, "unix://") && !strings.HasPrefix(v, "/") {
 		return errors.New("only local sockets are supported, e.g. unix:///var/run/docker.sock; to reach a remote daemon set host and the ssh inputs instead")
+	}
+	return nil
+}
+
+// checkEnvKeys refuses a variable set by both env and env_secrets: which one wins would be a
+// guess, and the secret could end up shown as a plain value.
+func checkEnvKeys(o *options) error {
+	env, err1 := swarm.ParseEnvString(o.env, "env")
+	secret, err2 := swarm.ParseEnvString(o.envSecrets, "env_secrets")
+	if err1 != nil || err2 != nil {
+		return nil // reported by the inputs themselves
+	}
+	var both []string
+	for k := range secret {
+		if _, ok := env[k]; ok {
+			both = append(both, k)
+		}
+	}
+	if len(both) == 0 {
+		return nil
+	}
+	slices.Sort(both)
+	return &action.InputError{Input: "env_secrets", Problem: fmt.Sprintf("sets %s, which env sets too; set each variable in one of them (secret values in env_secrets)", strings.Join(both, ", "))}
+}
+
+// checkRunner applies the rules that depend on where the action runs. insecure_ignore_host_key is
+// refused in GitHub Actions: there the deploy key and the swarm are worth a man in the middle, and
+// known_hosts or host_fingerprint can always be given.
+func (o *options) checkRunner(inGitHub bool) error {
+	if o.insecureIgnoreHostKey && inGitHub {
+		return &action.InputError{Input: "insecure_ignore_host_key", Problem: "is refused in GitHub Actions (GITHUB_ACTIONS=true): " +
+			"pin the manager's host key with known_hosts (ssh-keyscan output) or host_fingerprint (and jump_known_hosts or jump_host_fingerprint for a jump host); " +
+			"insecure_ignore_host_key is for local runs only"}
 	}
 	return nil
 }

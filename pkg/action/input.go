@@ -3,11 +3,12 @@ package action
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/twittix/infra/pkg/confine"
 )
 
 // Kind is the type of an input's value.
@@ -298,60 +299,15 @@ func ParseDuration(raw string) (time.Duration, error) {
 }
 
 func resolvePath(raw, workspace string, mustExist bool) (string, error) {
-	ws, err := filepath.Abs(workspace)
+	root := confine.Root{Dir: workspace, Name: "the workspace", Hint: "use a path inside the repository checkout"}
+	p, err := root.Resolve(raw)
 	if err != nil {
-		return "", fmt.Errorf("cannot resolve the workspace %q: %w", workspace, err)
-	}
-	p := raw
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(ws, p)
-	}
-	p = filepath.Clean(p)
-	if !within(ws, p) {
-		return "", fmt.Errorf("%q is outside the workspace %s; use a path inside the repository checkout", raw, ws)
+		return "", err
 	}
 	if mustExist {
 		if _, err := os.Lstat(p); err != nil {
-			return "", fmt.Errorf("%q does not exist in the workspace %s; check the path, and that the repository is checked out (actions/checkout) before this step", raw, ws)
+			return "", fmt.Errorf("%q does not exist in the workspace %s; check the path, and that the repository is checked out (actions/checkout) before this step", raw, workspace)
 		}
-	}
-	// A symlink inside the workspace must not lead outside it: resolve the longest existing part.
-	real, err := resolveExisting(p)
-	if err != nil {
-		return "", fmt.Errorf("%q cannot be resolved: %v", raw, err)
-	}
-	realWS, err := filepath.EvalSymlinks(ws)
-	if err != nil {
-		realWS = ws
-	}
-	if !within(realWS, real) {
-		return "", fmt.Errorf("%q leads to %s through a symbolic link, outside the workspace; use a path inside the repository checkout", raw, real)
 	}
 	return p, nil
-}
-
-// resolveExisting evaluates the symbolic links of the longest existing prefix of p and appends
-// the rest.
-func resolveExisting(p string) (string, error) {
-	rest := ""
-	for {
-		if _, err := os.Lstat(p); err == nil {
-			real, err := filepath.EvalSymlinks(p)
-			if err != nil {
-				return "", err
-			}
-			return filepath.Join(real, rest), nil
-		}
-		parent := filepath.Dir(p)
-		if parent == p {
-			return filepath.Join(p, rest), nil
-		}
-		rest = filepath.Join(filepath.Base(p), rest)
-		p = parent
-	}
-}
-
-func within(dir, p string) bool {
-	rel, err := filepath.Rel(dir, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }

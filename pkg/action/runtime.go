@@ -13,6 +13,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/twittix/infra/pkg/confine"
 	"github.com/twittix/infra/pkg/logging"
 )
 
@@ -264,7 +265,7 @@ func (r *Runtime) relToWorkspace(file string) string {
 	if file == "" || !filepath.IsAbs(file) {
 		return filepath.ToSlash(file)
 	}
-	if rel, err := filepath.Rel(r.Workspace(), file); err == nil && within(r.Workspace(), file) {
+	if rel, err := filepath.Rel(r.Workspace(), file); err == nil && confine.Within(r.Workspace(), file) {
 		return filepath.ToSlash(rel)
 	}
 	return filepath.ToSlash(file)

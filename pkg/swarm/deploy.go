@@ -185,7 +185,7 @@ func (d *deployer) plan(ctx context.Context) error {
 		prefetch.Go(func() { resolver.resolve(prefetchCtx, image, auth) })
 	}
 
-	if d.secrets, d.configs, err = planObjects(d.ns, cfg); err != nil {
+	if d.secrets, d.configs, err = planObjects(d.ns, d.project); err != nil {
 		return err
 	}
 	// Convert the services once before anything is created, so that a bad reference is an input
@@ -230,6 +230,9 @@ func (d *deployer) plan(ctx context.Context) error {
 		return err
 	}
 	diffServices(d.services, d.netNames)
+	for _, s := range d.services {
+		hideSecrets(s.changes, d.opts.secretValues())
+	}
 
 	inFiles := map[string]bool{}
 	for _, s := range d.services {

@@ -22,8 +22,37 @@ type Change struct {
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
 	// Summary replaces Before and After for a field whose values are not shown: the environment,
-	// whose values can be secrets, is summarized as "VERSION changed, DEBUG added (values hidden)".
+	// whose values can be secrets, is summarized as "VERSION changed, DEBUG added (values hidden)";
+	// any other field whose values hold a secret variable's value (a token in a healthcheck, a
+	// command, a label) as "changed (values hidden: they hold a secret variable)".
 	Summary string `json:"summary,omitempty"`
+}
+
+// hiddenSecret is the Summary of a change whose values hold a secret.
+const hiddenSecret = "changed (values hidden: they hold a secret variable)"
+
+// hideSecrets replaces the values of every change that holds one of secrets, raw or as escaped in
+// JSON, with hiddenSecret. Both values go: the one before may hold an earlier value of the secret.
+func hideSecrets(changes []Change, secrets []string) {
+	if len(secrets) == 0 {
+		return
+	}
+	forms := make([]string, 0, 3*len(secrets))
+	for _, s := range secrets {
+		forms = append(forms, s)
+		if b, err := json.Marshal(s); err == nil {
+			forms = append(forms, string(b[1:len(b)-1]))
+		}
+		forms = append(forms, strings.Trim(fmt.Sprintf("%q", s), `"`))
+	}
+	holds := func(text string) bool {
+		return slices.ContainsFunc(forms, func(f string) bool { return f != "" && strings.Contains(text, f) })
+	}
+	for i, c := range changes {
+		if holds(c.Before) || holds(c.After) || holds(c.Summary) {
+			changes[i] = Change{Field: c.Field, Summary: hiddenSecret}
+		}
+	}
 }
 
 // String renders the change on one line: `image: "app:v1" -> "app:v2"`, `ports: (none) ->

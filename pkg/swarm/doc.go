@@ -6,8 +6,12 @@
 // would make it (same names, same com.docker.stack.namespace and com.docker.stack.image labels),
 // and `docker stack ps` and `docker stack services` show it. The apply loop is this package's:
 //
-//   - Load reads the files; variables come from env files and an explicit map only, never from
-//     the process environment. Errors are *FileError values naming the file and line.
+//   - Load reads the files; variables come from env files and explicit maps only (Env, and
+//     SecretEnv for secret values), never from the process environment. The files a compose file
+//     names (secrets' and configs' file, env_file) are read only inside Root (the workspace),
+//     symbolic links resolved, as regular files under Swarm's caps (a secret under 500 KiB, a
+//     config under 1000 KiB, an env file up to 1 MiB). Errors are *FileError values naming the
+//     file, line and key.
 //   - Deploy checks that the daemon is a swarm manager, takes the stack's deploy lock, creates the
 //     networks, the secrets and configs (named by content hash, <stack>_<name>-<hash8>, since
 //     Swarm cannot change them), then creates and updates the services that changed, all at once.
@@ -48,8 +52,8 @@
 //     `docker config rm <stack>_deploy-lock` removes a lock by hand.
 //
 // DryRun compares the converted files with the running services, prints what would change
-// (environment values are never shown, only the names of the variables that change) and changes
-// nothing.
+// (environment values are never shown, only the names of the variables that change, and no change
+// whose values hold a SecretEnv value is shown, whatever its field) and changes nothing.
 //
 // The package never prints and never reads the environment: it reports through a
 // logging.Logger and returns a Result, whose ServicesJSON, ChangedJSON, DurationSeconds and

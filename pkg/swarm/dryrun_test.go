@@ -175,3 +175,97 @@ secrets:
 		t.Errorf("an environment value appears in the dry run's output")
 	}
 }
+
+// TestDryRunHidesSecretVariables checks a secret variable interpolated into any field (a
+// healthcheck, a command, an entrypoint, labels, a config's template) never shows in a dry run's
+// log or summary, while the other changes still do.
+func TestDryRunHidesSecretVariables(t *testing.T) {
+	e := newEnv(t, "drysecret")
+	e.write("motd.tmpl", "motd\n")
+	e.mustDeploy(e.options(e.write("v1.yml", `
+version: "3.9"
+services:
+  web:
+    image: twittix-test/app:v1
+    deploy:
+      endpoint_mode: dnsrr
+      update_config: {monitor: 500ms}
+`)))
+	const token = "tok-9f8e7d6c5b4a"
+	e.write("motd.tmpl", "motd {{ env \"TOKEN\" }} ${TOKEN}\n")
+	o := e.options(e.write("v2.yml", `
+version: "3.9"
+services:
+  web:
+    image: twittix-test/app:v2
+    entrypoint: ["/app", "--token=${TOKEN}"]
+    command: ["-check", "${TOKEN}"]
+    healthcheck:
+      test: ["CMD", "/app", "-check", "-token", "${TOKEN}"]
+      interval: 1s
+    labels:
+      auth: "Bearer ${TOKEN}"
+    configs:
+      - source: motd
+        target: /motd
+    deploy:
+      endpoint_mode: dnsrr
+      labels:
+        token: "${TOKEN}"
+      update_config: {monitor: 500ms}
+configs:
+  motd:
+    file: ./motd.tmpl
+    template_driver: golang
+`))
+	o.SecretEnv = map[string]string{"TOKEN": token}
+	o.DryRun = true
+	res := e.mustDeploy(o)
+
+	if len(res.Services) != 1 || len(res.Services[0].Changes) == 0 {
+		t.Fatalf("services = %+v, want web with changes", res.Services)
+	}
+	hidden := map[string]bool{}
+	for _, c := range res.Services[0].Changes {
+		if c.Summary == hiddenSecret {
+			hidden[c.Field] = true
+		}
+		if c.Field == "image" && c.After != "twittix-test/app:v2" {
+			t.Errorf("image change = %+v, want it shown", c)
+		}
+	}
+	for _, f := range []string{"command", "healthcheck", "labels", "container_labels"} {
+		if !hidden[f] {
+			t.Errorf("change of %s is not hidden: %+v", f, res.Services[0].Changes)
+		}
+	}
+	for name, text := range map[string]string{"log": e.out.String(), "summary": res.Markdown()} {
+		if strings.Contains(text, token) || strings.Contains(text, "9f8e7d6c5b4a") {
+			t.Errorf("the %s shows the secret:\n%s", name, text)
+		}
+		if !strings.Contains(text, "twittix-test/app:v2") {
+			t.Errorf("the %s does not show the image change:\n%s", name, text)
+		}
+	}
+}
+
+func TestHideSecrets(t *testing.T) {
+	t.Parallel()
+	changes := []Change{
+		{Field: "image", Before: "app:v1", After: "app:v2"},
+		{Field: "healthcheck", Before: `{"Test":["CMD","x","old\u003c\u0026\u003e"]}`, After: `{"Test":["CMD","x","now"]}`},
+		{Field: "labels", Before: "a=old<&>", After: "a=b"},
+		{Field: "command", Before: "", After: `run "q\"uote"`},
+	}
+	// The secret as json.Marshal escapes it (<&> -> \u003c\u0026\u003e), and with a quote.
+	hideSecrets(changes, []string{"new", "old<&>", `q"uote`})
+	want := []Change{
+		{Field: "image", Before: "app:v1", After: "app:v2"},
+		{Field: "healthcheck", Summary: hiddenSecret},
+		{Field: "labels", Summary: hiddenSecret},
+		{Field: "command", Summary: hiddenSecret},
+	}
+	if diff := cmp.Diff(want, changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}

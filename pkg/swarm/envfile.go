@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/twittix/infra/pkg/confine"
 )
 
 // Var is one KEY=VALUE pair read from an env file, with the line it came from.
@@ -110,13 +111,12 @@ func Variables(envFiles []string, explicit map[string]string) (map[string]string
 	lookup := func(k string) (string, bool) { v, ok := explicit[k]; return v, ok }
 	var errs []error
 	for _, path := range envFiles {
-		f, err := os.Open(path)
+		b, err := confine.ReadRegular(path, maxEnvFileSize)
 		if err != nil {
 			errs = append(errs, &FileError{File: path, Err: fmt.Errorf("cannot read env file: %w", err)})
 			continue
 		}
-		vars, err := ParseEnv(f, path, lookup)
-		_ = f.Close()
+		vars, err := ParseEnv(bytes.NewReader(b), path, lookup)
 		if err != nil {
 			errs = append(errs, err)
 			continue

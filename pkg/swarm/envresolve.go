@@ -1,13 +1,15 @@
 package swarm
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/docker/cli/cli/compose/template"
+
+	"github.com/twittix/infra/pkg/confine"
 )
 
 // resolveEnvFiles moves the variables of each service's env_file into its environment, before
@@ -15,7 +17,9 @@ import (
 // up in the process environment; here they are looked up in the deploy's variables only. The
 // result is the same as docker's otherwise: environment wins over env_file, a later env_file wins
 // over an earlier one, and values are taken literally (their '$' are escaped from interpolation).
-func resolveEnvFiles(f parsedFile, workingDir string, lookup template.Mapping) error {
+//
+// The env files are read only inside root, when they are regular files of at most 1 MiB.
+func resolveEnvFiles(f parsedFile, workingDir string, root confine.Root, lookup template.Mapping) error {
 	services, _ := f.dict["services"].(map[string]any)
 	var errs []error
 	for name, raw := range services {
@@ -27,6 +31,8 @@ func resolveEnvFiles(f parsedFile, workingDir string, lookup template.Mapping) e
 		if !ok {
 			continue
 		}
+		// Whatever happens below, the loader must not read env_file itself (unconfined).
+		delete(svc, "env_file")
 		var envFiles []string
 		switch v := rawFiles.(type) {
 		case string:
@@ -56,14 +62,13 @@ func resolveEnvFiles(f parsedFile, workingDir string, lookup template.Mapping) e
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(workingDir, p)
 			}
-			fh, err := os.Open(p)
+			path, b, err := root.ReadFile(p, maxEnvFileSize)
 			if err != nil {
 				errs = append(errs, &FileError{File: f.path, Line: lineOf(f.src, []string{"services", name, "env_file"}),
-					Err: fmt.Errorf("service %s: cannot read env_file: %w", name, err)})
+					Err: referenceError("services."+name+".env_file", "keep env files under "+confine.Size(maxEnvFileSize), err)})
 				continue
 			}
-			vars, err := ParseEnv(fh, p, lookup)
-			_ = fh.Close()
+			vars, err := ParseEnv(bytes.NewReader(b), path, lookup)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -84,7 +89,6 @@ func resolveEnvFiles(f parsedFile, workingDir string, lookup template.Mapping) e
 			}
 		}
 		svc["environment"] = env
-		delete(svc, "env_file")
 	}
 	return errors.Join(errs...)
 }

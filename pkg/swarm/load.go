@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,6 +14,8 @@ import (
 	"github.com/docker/cli/cli/compose/schema"
 	"github.com/docker/cli/cli/compose/template"
 	composetypes "github.com/docker/cli/cli/compose/types"
+
+	"github.com/twittix/infra/pkg/confine"
 )
 
 // LoadOptions says which compose files to load and which variables interpolate them.
@@ -26,9 +27,16 @@ type LoadOptions struct {
 	// Env holds more variables; they win over EnvFiles. The process environment is never read
 	// unless the caller copies it here.
 	Env map[string]string
+	// SecretEnv holds variables whose values are secret; they interpolate as Env does, and win
+	// over Env and EnvFiles. No value of theirs is shown in a change (see Change): every change
+	// whose value holds one is hidden, whatever its field.
+	SecretEnv map[string]string
 	// WorkingDir resolves relative paths (secret and config files, env_file, bind mounts). It
 	// defaults to the directory of the first file, as with docker.
 	WorkingDir string
+	// Root is the directory every file the compose files reference (secrets' and configs' file,
+	// env_file) must lie in, symbolic links resolved: the workspace. It defaults to WorkingDir.
+	Root string
 }
 
 // Project is a loaded, interpolated and merged set of compose files.
@@ -39,6 +47,8 @@ type Project struct {
 	Files []string
 	// Warnings are the loader's notes (unsupported or deprecated options that are ignored).
 	Warnings []string
+
+	data objectData // the content of the secrets' and configs' files
 }
 
 // Load reads, interpolates, validates and merges the compose files with docker/cli's loader,
@@ -48,7 +58,12 @@ func Load(opts LoadOptions) (*Project, error) {
 	if len(opts.Files) == 0 {
 		return nil, errors.New("no compose file given: pass at least one compose file")
 	}
-	vars, err := Variables(opts.EnvFiles, opts.Env)
+	explicit := maps.Clone(opts.Env)
+	if explicit == nil {
+		explicit = map[string]string{}
+	}
+	maps.Copy(explicit, opts.SecretEnv)
+	vars, err := Variables(opts.EnvFiles, explicit)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read variables: %w", err)
 	}
@@ -61,19 +76,21 @@ func Load(opts LoadOptions) (*Project, error) {
 		workingDir = filepath.Dir(abs)
 	}
 	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	root := opts.root(workingDir)
 
 	files := make([]parsedFile, 0, len(opts.Files))
-	var errs []error
+	var errs, refErrs []error
 	for _, path := range opts.Files {
-		pf, err := parseComposeFile(path, workingDir, lookup)
+		pf, refErr, err := parseComposeFile(path, workingDir, root, lookup)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		refErrs = append(refErrs, refErr)
 		files = append(files, pf)
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, errors.Join(append(errs, refErrs...)...)
 	}
 
 	details := composetypes.ConfigDetails{
@@ -86,13 +103,14 @@ func Load(opts LoadOptions) (*Project, error) {
 	}
 	cfg, err := loader.Load(details)
 	if err != nil {
-		return nil, locateLoadError(err, details, files)
+		return nil, errors.Join(append(refErrs, locateLoadError(err, details, files))...)
 	}
-	if err := validateImages(cfg, files); err != nil {
+	data, err := readObjectFiles(cfg, files, root)
+	if err = errors.Join(append(refErrs, validateImages(cfg, files), err)...); err != nil {
 		return nil, err
 	}
 
-	p := &Project{Config: cfg, Files: opts.Files}
+	p := &Project{Config: cfg, Files: opts.Files, data: data}
 	dicts := make([]map[string]any, 0, len(files))
 	for _, f := range files {
 		dicts = append(dicts, f.dict)
@@ -107,27 +125,37 @@ func Load(opts LoadOptions) (*Project, error) {
 	return p, nil
 }
 
+// secretValues are the values of SecretEnv, longest first, empty ones left out.
+func (o LoadOptions) secretValues() []string {
+	var out []string
+	for _, v := range o.SecretEnv {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
 type parsedFile struct {
 	path string
 	dict map[string]any
 	src  []byte
 }
 
-// parseComposeFile reads one compose file and resolves its services' env_file entries.
-func parseComposeFile(path, workingDir string, lookup template.Mapping) (parsedFile, error) {
-	src, err := os.ReadFile(path)
+// parseComposeFile reads one compose file and resolves its services' env_file entries. The
+// problems of its env_file entries come back as refErr, so that they are reported with the rest.
+func parseComposeFile(path, workingDir string, root confine.Root, lookup template.Mapping) (pf parsedFile, refErr, err error) {
+	src, err := confine.ReadRegular(path, maxComposeFileSize)
 	if err != nil {
-		return parsedFile{}, &FileError{File: path, Err: fmt.Errorf("cannot read compose file: %w", err)}
+		return parsedFile{}, nil, &FileError{File: path, Err: fmt.Errorf("cannot read compose file: %w", err)}
 	}
 	dict, err := loader.ParseYAML(src)
 	if err != nil {
-		return parsedFile{}, &FileError{File: path, Line: yamlErrorLine(err), Err: fmt.Errorf("invalid YAML: %w", err)}
+		return parsedFile{}, nil, &FileError{File: path, Line: yamlErrorLine(err), Err: fmt.Errorf("invalid YAML: %w", err)}
 	}
-	pf := parsedFile{path: path, dict: dict, src: src}
-	if err := resolveEnvFiles(pf, workingDir, lookup); err != nil {
-		return parsedFile{}, err
-	}
-	return pf, nil
+	pf = parsedFile{path: path, dict: dict, src: src}
+	return pf, resolveEnvFiles(pf, workingDir, root, lookup), nil
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)

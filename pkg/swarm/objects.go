@@ -45,8 +45,10 @@ type fileObject struct {
 	created    bool   // created by this run
 }
 
-// planObjects converts the files' secrets and configs and names them by content.
-func planObjects(ns convert.Namespace, cfg *composetypes.Config) (secrets, configs map[string]*fileObject, err error) {
+// planObjects converts the project's secrets and configs and names them by content. The content of
+// their files was read, confined and capped, by Load; nothing is read here.
+func planObjects(ns convert.Namespace, p *Project) (secrets, configs map[string]*fileObject, err error) {
+	cfg := p.Config
 	secrets, configs = map[string]*fileObject{}, map[string]*fileObject{}
 	var errs []error
 	for _, key := range slices.Sorted(maps.Keys(cfg.Secrets)) {
@@ -56,18 +58,18 @@ func planObjects(ns convert.Namespace, cfg *composetypes.Config) (secrets, confi
 			secrets[key] = &fileObject{kind: kindSecret, key: key, name: name, dockerName: name, external: true}
 			continue
 		}
-		if s.Driver == "" {
-			if _, err := os.Stat(s.File); err != nil {
-				errs = append(errs, fmt.Errorf("secret %s: cannot read its file: %w", key, err))
-				continue
-			}
-		}
-		specs, err := convert.Secrets(ns, map[string]composetypes.SecretConfig{key: s})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("secret %s: %w", key, err))
+		data, ok := p.data.secrets[key]
+		if !ok && s.Driver == "" {
+			errs = append(errs, fmt.Errorf("secret %s: its file was not read: load the project with Load", key))
 			continue
 		}
-		spec := specs[0]
+		spec := swarm.SecretSpec{Annotations: objectAnnotations(ns, key, s.Name, s.Labels), Data: data}
+		if s.Driver != "" {
+			spec.Driver, spec.Data = &swarm.Driver{Name: s.Driver, Options: s.DriverOpts}, []byte{}
+		}
+		if s.TemplateDriver != "" {
+			spec.Templating = &swarm.Driver{Name: s.TemplateDriver}
+		}
 		dockerName := spec.Name
 		hash := contentHash(kindSecret, spec.Data, spec.Driver, spec.Templating)
 		spec.Name = spec.Name + "-" + hash[:8]
@@ -81,16 +83,15 @@ func planObjects(ns convert.Namespace, cfg *composetypes.Config) (secrets, confi
 			configs[key] = &fileObject{kind: kindConfig, key: key, name: name, dockerName: name, external: true}
 			continue
 		}
-		if _, err := os.Stat(c.File); err != nil {
-			errs = append(errs, fmt.Errorf("config %s: cannot read its file: %w", key, err))
+		data, ok := p.data.configs[key]
+		if !ok {
+			errs = append(errs, fmt.Errorf("config %s: its file was not read: load the project with Load", key))
 			continue
 		}
-		specs, err := convert.Configs(ns, map[string]composetypes.ConfigObjConfig{key: c})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("config %s: %w", key, err))
-			continue
+		spec := swarm.ConfigSpec{Annotations: objectAnnotations(ns, key, c.Name, c.Labels), Data: data}
+		if c.TemplateDriver != "" {
+			spec.Templating = &swarm.Driver{Name: c.TemplateDriver}
 		}
-		spec := specs[0]
 		dockerName := spec.Name
 		hash := contentHash(kindConfig, spec.Data, nil, spec.Templating)
 		spec.Name = spec.Name + "-" + hash[:8]
@@ -98,6 +99,18 @@ func planObjects(ns convert.Namespace, cfg *composetypes.Config) (secrets, confi
 		configs[key] = &fileObject{kind: kindConfig, key: key, name: spec.Name, dockerName: dockerName, config: spec}
 	}
 	return secrets, configs, errors.Join(errs...)
+}
+
+// objectAnnotations names and labels a secret or config as docker/cli's convert.Secrets and
+// convert.Configs do. Those read the object's file themselves, without confinement or cap, so they
+// are not used: Load has read it.
+func objectAnnotations(ns convert.Namespace, key, name string, labels map[string]string) swarm.Annotations {
+	l := maps.Clone(labels)
+	if l == nil {
+		l = map[string]string{}
+	}
+	l[convert.LabelNamespace] = ns.Name()
+	return swarm.Annotations{Name: cmp.Or(name, ns.Scope(key)), Labels: l}
 }
 
 // contentHash is the hex SHA-256 of what makes a secret or config: its data and drivers.

@@ -53,7 +53,17 @@ func TestServiceRefsInDockerOrder(t *testing.T) {
 			"tls-2": {File: file("tls-2.conf", tls2Content)},
 		},
 	}
-	secrets, configs, err := planObjects(convert.NewNamespace("s"), cfg)
+	// The files' content as Load reads it.
+	data := objectData{secrets: map[string][]byte{}, configs: map[string][]byte{}}
+	for key, sc := range cfg.Secrets {
+		if sc.File != "" {
+			data.secrets[key] = mustRead(t, sc.File)
+		}
+	}
+	for key, cc := range cfg.Configs {
+		data.configs[key] = mustRead(t, cc.File)
+	}
+	secrets, configs, err := planObjects(convert.NewNamespace("s"), &Project{Config: cfg, data: data})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,4 +229,14 @@ func configTargets(refs []*swarm.ConfigReference) []string {
 		out = append(out, r.File.Name)
 	}
 	return out
+}
+
+// mustRead returns the content of the file at path.
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/twittix/infra/pkg/confine"
 )
 
 // IgnoreFileName is the name of the ignore file gcloud reads at the top of the uploaded directory.
@@ -33,6 +35,16 @@ const DefaultIgnore = `# This file specifies files that are *not* uploaded to Go
 `
 
 const includeDirective = "!include:"
+
+// MaxIgnoreFileSize caps the ignore file and each file it includes; they are read only when they
+// are regular files inside the source directory (symbolic links resolved).
+const MaxIgnoreFileSize = 1 << 20
+
+// sourceRoot is the directory the ignore file and its includes must stay in.
+func sourceRoot(dir string) confine.Root {
+	return confine.Root{Dir: dir, Name: "the source directory",
+		Hint: "keep the ignore file and the files it includes in the source directory, not behind a symbolic link"}
+}
 
 // Pattern is one line of an ignore file, parsed as gcloud does.
 type Pattern struct {
@@ -231,7 +243,7 @@ func includedPatterns(line, dir string, recurse int) ([]Pattern, error) {
 		return nil, nil // gcloud logs "Not respecting `#!include` directive" and goes on
 	}
 	path := filepath.Join(dir, name)
-	b, err := os.ReadFile(path)
+	_, b, err := sourceRoot(dir).ReadFile(path, MaxIgnoreFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("bad %q line in the ignore file: could not read ignore file %s: %w", line, path, err)
 	}
@@ -253,7 +265,7 @@ func RulesFor(dir, ignoreFile string) (*Rules, error) {
 		ignoreFile = IgnoreFileName
 	}
 	path := filepath.Join(dir, ignoreFile)
-	if b, err := os.ReadFile(path); err == nil {
+	if b, err := readIgnoreFile(dir, path); err == nil {
 		if err := checkUTF8(ignoreFile, b); err != nil {
 			return nil, err
 		}
@@ -263,7 +275,7 @@ func RulesFor(dir, ignoreFile string) (*Rules, error) {
 		}
 		r.Source = ignoreFile
 		return r, nil
-	} else if !errors.Is(err, os.ErrNotExist) && !isDirError(err) {
+	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("failed to read %s: %w", path, err)
 	}
 	if !exists(filepath.Join(dir, ".git")) && !exists(filepath.Join(dir, ".gitignore")) {
@@ -281,12 +293,17 @@ func RulesFor(dir, ignoreFile string) (*Rules, error) {
 	return r, nil
 }
 
+// readIgnoreFile reads the ignore file at path, confined to dir and capped; a directory of that
+// name is no ignore file (os.ErrNotExist).
+func readIgnoreFile(dir, path string) ([]byte, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, os.ErrNotExist
+	}
+	_, b, err := sourceRoot(dir).ReadFile(path, MaxIgnoreFileSize)
+	return b, err
+}
+
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-func isDirError(err error) bool {
-	var pe *os.PathError
-	return errors.As(err, &pe) && strings.Contains(pe.Err.Error(), "is a directory")
 }
