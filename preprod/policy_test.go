@@ -20,9 +20,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	osuser "os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -231,9 +234,21 @@ func TestDeveloperTunnelsAndDoesNothingElse(t *testing.T) {
 
 	c := h.login(t, h.dev, h.devKey)
 	t.Run("no Docker socket", func(t *testing.T) {
-		if conn, err := c.Dial("unix", "/var/run/docker.sock"); err == nil {
+		// The developer account may not open docker.sock anyway (it is not in the docker group),
+		// so the policy is shown on a socket that account may open: sshd itself must refuse to
+		// forward to it.
+		socket := openSocket(t)
+		canOpen(t, h.dev, socket)
+		conn, err := c.Dial("unix", socket)
+		if err == nil {
 			conn.Close()
-			t.Error("a developer account opened the Docker socket")
+			t.Fatalf("a developer account forwarded to the socket %s: the drop-in must set AllowStreamLocalForwarding no for devs", socket)
+		}
+		// OpenSSH 9.2 answers a forbidden direct-streamlocal channel with "open failed", as a
+		// socket nobody listens on, and PermitOpen (no path matches its host:port entries) would
+		// refuse it too: only its log tells AllowStreamLocalForwarding no's refusal apart.
+		if !waitForLog(h.server, "refused streamlocal port forward") {
+			t.Errorf("the forward failed (%v), but not because of AllowStreamLocalForwarding no; sshd log:\n%s", err, h.server.Logs())
 		}
 		if got := dialStdioPing(t, c); strings.HasPrefix(got, "HTTP/") {
 			t.Errorf("a developer account reached the daemon through dial-stdio: %q", got)
@@ -254,6 +269,69 @@ func TestDeveloperTunnelsAndDoesNothingElse(t *testing.T) {
 			t.Error("a developer account forwarded to 127.0.0.2, which PermitOpen does not list")
 		}
 	})
+}
+
+// openSocket listens on a unix socket that every account may open (mode 0666, in a directory
+// every account may traverse), and returns its path.
+func openSocket(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "twsock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "open.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	if err := os.Chmod(path, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return path
+}
+
+// canOpen fails the test unless user may open the unix socket at path: write permission on it,
+// and search permission on every directory above it (access(2), run as user).
+func canOpen(t *testing.T, user, path string) {
+	t.Helper()
+	u, err := osuser.Lookup(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	cmd := exec.Command("test", "-w", path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the account %s may not open %s (test -w: %v): the test shows nothing", user, path, err)
+	}
+}
+
+// waitForLog reports whether the sshd's log says want within a few seconds: sshd logs a refusal
+// around the time it sends it.
+func waitForLog(s *sshd.Server, want string) bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.Logs(), want) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
 }
 
 // httpServer serves 200 OK on a port of all interfaces and returns the port.
