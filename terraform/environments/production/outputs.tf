@@ -34,27 +34,38 @@ output "build_runner_service_account" {
 }
 
 output "github_variables" {
-  description = "The `gh variable set` commands that wire each service's repository, and the infra repository (promote.yml), to this project. Run them once after the first apply (they hold no secret)."
-  value = merge(
-    { for name, s in var.services : coalesce(s.repository, "${var.github_organisation}/${name}") => join("\n", [
-      for k, v in {
-        GCP_PROJECT      = var.project
-        GCP_REGION       = var.region
-        GCP_WIF_PROVIDER = module.github_oidc.workload_identity_provider
-        GCP_BUILD_SA     = module.github_oidc.build_service_account
-        GCP_RELEASE_SA   = module.github_oidc.release_service_account
-        GCP_IMAGE        = "${module.artifact_registry.url}/${name}"
-      } : "gh variable set ${k} --repo ${coalesce(s.repository, "${var.github_organisation}/${name}")} --body '${v}'"
-    ]) },
-    { (var.infra_repository) = join("\n", [
-      for k, v in {
-        GCP_PROJECT      = var.project
-        GCP_REGION       = var.region
-        GCP_WIF_PROVIDER = module.github_oidc.workload_identity_provider
-        GCP_RELEASE_SA   = module.github_oidc.release_service_account
-        GCP_TF_PLAN_SA   = module.github_oidc.terraform_plan_service_account
-        GCP_TF_APPLY_SA  = module.github_oidc.terraform_apply_service_account
-      } : "gh variable set ${k} --repo ${var.infra_repository} --body '${v}'"
-    ]) },
-  )
+  description = "The `gh variable set` commands that wire each service's repository, and the infra repository (promote.yml), to this project, keyed by repository (OWNER/NAME). A repository holding several services gets GCP_IMAGE_SERVICE for each (SERVICE upper-cased, - as _), and GCP_IMAGE too when it holds one. Run them once after the first apply (they hold no secret)."
+  value = { for repository, variables in local.github_variables : repository => join("\n", [
+    for k, v in variables : "gh variable set ${k} --repo ${repository} --body '${v}'"
+  ]) }
+}
+
+locals {
+  # The services of each repository: a repository may hold several (a monorepo), and the infra
+  # repository may hold one.
+  repository_services = { for name, repository in local.service_repository : repository => name... }
+
+  github_variables = { for repository in setunion(keys(local.repository_services), [var.infra_repository]) : repository => merge(
+    {
+      GCP_PROJECT      = var.project
+      GCP_REGION       = var.region
+      GCP_WIF_PROVIDER = module.github_oidc.workload_identity_provider
+    },
+    # The repositories of services: production.yml's callers.
+    length(lookup(local.repository_services, repository, [])) > 0 ? merge(
+      {
+        GCP_BUILD_SA   = module.github_oidc.build_service_account
+        GCP_RELEASE_SA = module.github_oidc.release_service_account
+        GCP_REGISTRY   = module.artifact_registry.url
+      },
+      { for name in lookup(local.repository_services, repository, []) : "GCP_IMAGE_${upper(replace(name, "-", "_"))}" => "${module.artifact_registry.url}/${name}" },
+      length(lookup(local.repository_services, repository, [])) == 1 ? { GCP_IMAGE = "${module.artifact_registry.url}/${lookup(local.repository_services, repository, [""])[0]}" } : {},
+    ) : {},
+    # The infra repository: promote.yml and terraform.yml.
+    repository == var.infra_repository ? {
+      GCP_RELEASE_SA  = module.github_oidc.release_service_account
+      GCP_TF_PLAN_SA  = module.github_oidc.terraform_plan_service_account
+      GCP_TF_APPLY_SA = module.github_oidc.terraform_apply_service_account
+    } : {},
+  ) }
 }

@@ -107,6 +107,13 @@ variable "services" {
   }
 
   validation {
+    condition = alltrue([for s in values(var.services) : s.repository == null ? true : (
+      can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$", s.repository)) && try(split("/", s.repository)[0] == var.github_organisation, false)
+    )])
+    error_message = "Each service's repository must be OWNER/NAME with OWNER the github_organisation, such as twittix/web (only the organisation's repositories can authenticate)."
+  }
+
+  validation {
     condition     = alltrue([for s in values(var.services) : s.max_5xx_percent > 0 && s.max_5xx_percent <= 100 && s.max_p99_ms > 0 && startswith(s.probe_path, "/")])
     error_message = "Each service needs max_5xx_percent in (0, 100], max_p99_ms above 0 and a probe_path starting with /."
   }

@@ -155,6 +155,71 @@ run "build_and_release_from_the_service_repositories" {
   }
 }
 
+run "two_services_in_one_repository" {
+  command = plan
+
+  # A monorepo: two services deployed from one repository, and a service in the infra repository.
+  variables {
+    services = {
+      web    = { repository = "twittix/backend" }
+      api    = { repository = "twittix/backend" }
+      status = { repository = "twittix/infra" }
+    }
+  }
+
+  assert {
+    condition     = keys(output.github_variables) == ["twittix/backend", "twittix/infra"]
+    error_message = "One set of commands per repository: ${jsonencode(keys(output.github_variables))}"
+  }
+
+  assert {
+    condition = alltrue([for v in [
+      "GCP_IMAGE_WEB --repo twittix/backend --body 'europe-west1-docker.pkg.dev/twittix-prod/services/web'",
+      "GCP_IMAGE_API --repo twittix/backend --body 'europe-west1-docker.pkg.dev/twittix-prod/services/api'",
+      "GCP_REGISTRY --repo twittix/backend --body 'europe-west1-docker.pkg.dev/twittix-prod/services'",
+      "GCP_BUILD_SA --repo twittix/backend ",
+      "GCP_RELEASE_SA --repo twittix/backend ",
+    ] : strcontains(output.github_variables["twittix/backend"], "gh variable set ${v}")])
+    error_message = "A repository of two services gets each service's image (GCP_IMAGE_SERVICE) and the registry: ${output.github_variables["twittix/backend"]}"
+  }
+
+  assert {
+    condition     = !strcontains(output.github_variables["twittix/backend"], "gh variable set GCP_IMAGE ")
+    error_message = "A repository of two services has no single GCP_IMAGE: it would name one of them only."
+  }
+
+  assert {
+    condition = alltrue([for v in ["GCP_TF_PLAN_SA", "GCP_TF_APPLY_SA", "GCP_RELEASE_SA", "GCP_BUILD_SA", "GCP_IMAGE", "GCP_IMAGE_STATUS"] :
+    strcontains(output.github_variables["twittix/infra"], "gh variable set ${v} --repo twittix/infra ")])
+    error_message = "A service in the infra repository adds its variables to promote.yml's and terraform.yml's, instead of replacing them: ${output.github_variables["twittix/infra"]}"
+  }
+
+  assert {
+    condition     = keys(module.github_oidc.principals.build) == ["twittix/backend", "twittix/infra"]
+    error_message = "The repositories of the services may build."
+  }
+}
+
+run "repository_of_another_organisation" {
+  command = plan
+
+  variables {
+    services = { web = { repository = "acme/web" } }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "repository_not_owner_name" {
+  command = plan
+
+  variables {
+    services = { web = { repository = "web" } }
+  }
+
+  expect_failures = [var.services]
+}
+
 run "private_service_has_no_uptime_check" {
   command = plan
 
