@@ -150,22 +150,23 @@ resource "google_cloud_run_v2_service" "this" {
     }
   }
 
-  # What the actions own. promote deploys each release as a new revision (image, revision name,
-  # revision labels), moves traffic, records the previous split and its change in two service
-  # annotations, and the Google client libraries stamp client/client_version: an apply must never
-  # roll an image back, move traffic or undo a promotion. The service's labels are set when it is
-  # created; promote's `labels` input adds to them (KEY=VALUE on the service and the revision).
-  # terraform/lifecycle_test.go checks this list in every Cloud Run service.
+  # What the actions own. promote deploys each release as a new revision (image, revision name),
+  # moves traffic, records the previous split and its change in two service annotations, and the
+  # Google client libraries stamp client/client_version: an apply must never roll an image back,
+  # move traffic or undo a promotion. The labels are Terraform's (var.labels, on the service and
+  # the revision): promote sets only the keys of its `labels` input, and no workflow of this
+  # repository passes one. A key a workflow gives promote must be listed here, both as
+  # labels["KEY"] and template[0].labels["KEY"] (the service's labels are non-authoritative, so
+  # keys Terraform does not set are left alone, but the template's are replaced as a whole).
+  # terraform/lifecycle_test.go checks this list in every Cloud Run service against the workflows.
   lifecycle {
     ignore_changes = [
       client,
       client_version,
       traffic,
-      labels,
       annotations["twittix-infra/previous-traffic"],
       annotations["twittix-infra/last-change"],
       template[0].revision,
-      template[0].labels,
       template[0].containers[0].image,
     ]
   }
