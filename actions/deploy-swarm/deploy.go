@@ -10,6 +10,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/twittix/infra/internal/sshinputs"
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/sshconn"
 	"github.com/twittix/infra/pkg/swarm"
@@ -37,7 +38,7 @@ func run(ctx context.Context, rt *action.Runtime, o *options) error {
 	for _, v := range secretEnv {
 		rt.Mask(v)
 	}
-	if err := o.checkRunner(rt.InGitHub()); err != nil {
+	if err := sshinputs.RefuseInsecure(o.insecureIgnoreHostKey, rt.InGitHub()); err != nil {
 		return err
 	}
 	opts, err := o.deployOptions(rt)
@@ -83,13 +84,7 @@ func connect(ctx context.Context, rt *action.Runtime, o *options) (*client.Clien
 	}
 
 	cfg := o.sshConfig()
-	if cfg.InsecureIgnoreHostKey {
-		hosts := o.host
-		if o.jumpHost != "" {
-			hosts += " and the jump host " + o.jumpHost
-		}
-		rt.Warnf("insecure_ignore_host_key is true: the host keys of %s are NOT verified, so anyone on the network path can impersonate them, take the SSH key's access and change this deploy. Allowed for local runs only; pin the keys with known_hosts or host_fingerprint instead.", hosts)
-	}
+	sshinputs.WarnInsecure(rt, cfg)
 	ssh, err := sshconn.Dial(ctx, cfg, rt)
 	if err != nil {
 		return nil, nil, err

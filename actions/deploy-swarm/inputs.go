@@ -140,18 +140,6 @@ func checkEnvKeys(o *options) error {
 	return &action.InputError{Input: "env_secrets", Problem: fmt.Sprintf("sets %s, which env sets too; set each variable in one of them (secret values in env_secrets)", strings.Join(both, ", "))}
 }
 
-// checkRunner applies the rules that depend on where the action runs. insecure_ignore_host_key is
-// refused in GitHub Actions: there the deploy key and the swarm are worth a man in the middle, and
-// known_hosts or host_fingerprint can always be given.
-func (o *options) checkRunner(inGitHub bool) error {
-	if o.insecureIgnoreHostKey && inGitHub {
-		return &action.InputError{Input: "insecure_ignore_host_key", Problem: "is refused in GitHub Actions (GITHUB_ACTIONS=true): " +
-			"pin the manager's host key with known_hosts (ssh-keyscan output) or host_fingerprint (and jump_known_hosts or jump_host_fingerprint for a jump host); " +
-			"insecure_ignore_host_key is for local runs only"}
-	}
-	return nil
-}
-
 func checkRegistry(in *action.Inputs, o *options) error {
 	var errs []error
 	if o.withRegistryAuth {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/twittix/infra/internal/sshinputs"
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/loadtest"
 	"github.com/twittix/infra/pkg/sshconn"
@@ -30,6 +31,9 @@ func execute(ctx context.Context, rt *action.Runtime, o *options) error {
 		Routes:  o.routes,
 		Profile: loadtest.Profile{Warmup: o.warmup, Steps: o.steps},
 		Timeout: o.requestTimeout,
+	}
+	if err := sshinputs.RefuseInsecure(o.ssh.InsecureIgnoreHostKey, rt.InGitHub()); err != nil {
+		return err
 	}
 	if o.ssh.Host != "" {
 		ssh, err := connect(ctx, rt, o)
@@ -63,6 +67,7 @@ func connect(ctx context.Context, rt *action.Runtime, o *options) (*sshconn.Clie
 	end := rt.Group("Connect")
 	defer end()
 	cfg := o.ssh.Config()
+	sshinputs.WarnInsecure(rt, cfg)
 	return sshconn.Dial(ctx, cfg, rt)
 }
 

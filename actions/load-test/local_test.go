@@ -2,16 +2,19 @@ package loadtestaction
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/twittix/infra/internal/actiontest"
+	"github.com/twittix/infra/internal/testenv/sshd"
 	"github.com/twittix/infra/pkg/action"
 )
 
@@ -103,5 +106,43 @@ func TestCancelReportsWhatWasMeasured(t *testing.T) {
 	}
 	if !strings.Contains(r.summary, "(canceled: partial result)") || !strings.Contains(r.log, "load test stopped before its end") {
 		t.Errorf("the cancel is not reported:\n%s\n%s", r.log, r.summary)
+	}
+}
+
+// TestInsecureIgnoreHostKeyRefusedInGitHub: under GitHub Actions the action refuses to skip the
+// host-key check, before it connects anywhere (issue 10, item 7, as for deploy-swarm).
+func TestInsecureIgnoreHostKeyRefusedInGitHub(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var accepted atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().(*net.TCPAddr)
+	r := runIn(t, t.TempDir(), map[string]string{
+		"host": addr.IP.String(), "port": strconv.Itoa(addr.Port), "user": "deploy", "ssh_key": sshd.NewKey(t, sshd.Ed25519).OpenSSH(t),
+		"insecure_ignore_host_key": "true", "targets": "GET http://web/", "services": "web=8080",
+		"rate": "5", "duration": "1s", "warmup": "0",
+	})
+	if r.code == action.ExitOK {
+		t.Fatalf("exit code 0, want insecure_ignore_host_key refused:\n%s", r.log)
+	}
+	want := "::error::input insecure_ignore_host_key: is refused in GitHub Actions (GITHUB_ACTIONS=true): pin the manager's host key"
+	if !strings.Contains(r.log, want) {
+		t.Errorf("log lacks %q:\n%s", want, r.log)
+	}
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("the action opened %d connection(s) to the host although the input was refused", n)
 	}
 }

@@ -124,3 +124,28 @@ func FieldErrors(err error, report func(field string) bool) error {
 	}
 	return errors.Join(out...)
 }
+
+// RefuseInsecure applies the host-key rule that depends on where the action runs:
+// insecure_ignore_host_key is refused in GitHub Actions, where the SSH key and what it reaches are
+// worth a man in the middle, and known_hosts or host_fingerprint can always be given.
+func RefuseInsecure(insecure, inGitHub bool) error {
+	if insecure && inGitHub {
+		return &action.InputError{Input: "insecure_ignore_host_key", Problem: "is refused in GitHub Actions (GITHUB_ACTIONS=true): " +
+			"pin the manager's host key with known_hosts (ssh-keyscan output) or host_fingerprint (and jump_known_hosts or jump_host_fingerprint for a jump host); " +
+			"insecure_ignore_host_key is for local runs only"}
+	}
+	return nil
+}
+
+// WarnInsecure says loudly, for a local run with insecure_ignore_host_key, which hosts are not
+// verified and what that allows; it says nothing when the keys are checked.
+func WarnInsecure(rt *action.Runtime, cfg sshconn.Config) {
+	if !cfg.InsecureIgnoreHostKey {
+		return
+	}
+	hosts := cfg.Host
+	if cfg.Jump != nil {
+		hosts += " and the jump host " + cfg.Jump.Host
+	}
+	rt.Warnf("insecure_ignore_host_key is true: the host keys of %s are NOT verified, so anyone on the network path can impersonate them, take the SSH key's access and act in its name. Allowed for local runs only; pin the keys with known_hosts or host_fingerprint instead.", hosts)
+}
