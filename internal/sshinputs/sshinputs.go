@@ -2,8 +2,8 @@
 // (host, user, ssh_key, known_hosts, jump_host, ...), with the same names, defaults, host-key
 // rules and messages, and turns them into an sshconn.Config.
 //
-// actions/load-test uses it; actions/deploy-swarm declares the same inputs in its own inputs.go
-// and can switch to Declare with Local: "docker_host" without changing its action.yml.
+// actions/load-test declares its inputs with it; both load-test and deploy-swarm (which still
+// declares the same inputs in its own inputs.go) apply its host-key rule for GitHub Actions.
 package sshinputs
 
 import (
