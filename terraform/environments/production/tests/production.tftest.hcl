@@ -220,6 +220,22 @@ run "repository_not_owner_name" {
   expect_failures = [var.services]
 }
 
+run "plan_account_reads_the_state" {
+  command = plan
+
+  # What terraform/README.md says of the plan account: any workflow of the infra repository,
+  # pull requests included, may use it, and it reads the state (so no secret value may be there).
+  assert {
+    condition     = google_storage_bucket_iam_member.state["terraform_plan"].bucket == "twittix-prod-tfstate" && google_storage_bucket_iam_member.state["terraform_plan"].role == "roles/storage.objectViewer" && google_storage_bucket_iam_member.state["terraform_plan"].member == "serviceAccount:terraform-plan@twittix-prod.iam.gserviceaccount.com"
+    error_message = "The plan account reads the state bucket's objects, nothing more."
+  }
+
+  assert {
+    condition     = module.github_oidc.principals.terraform_plan == { "twittix/infra" = "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository/twittix/infra" }
+    error_message = "Any workflow of the infra repository may use the plan account (README: The plan account reads the state)."
+  }
+}
+
 run "private_service_has_no_uptime_check" {
   command = plan
 
