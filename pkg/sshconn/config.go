@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,9 @@ type Endpoint struct {
 	// Key is a private key in the OpenSSH format or PEM (PKCS#1, PKCS#8, SEC 1), RSA, ECDSA or
 	// Ed25519, optionally encrypted with Passphrase.
 	Key string
+	// MoreKeys are further private keys, offered in turn after Key, as OpenSSH tries each
+	// IdentityFile (Local fills them from the SSH config). Passphrase decrypts them too.
+	MoreKeys []string
 	// Passphrase decrypts Key.
 	Passphrase string
 	// AgentSocket is the path of an SSH agent socket (SSH_AUTH_SOCK), for local runs. When Key is
@@ -167,7 +171,7 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Jump != nil {
 		j := *c.Jump
-		if j == (Endpoint{}) {
+		if reflect.ValueOf(j).IsZero() {
 			c.Jump = nil
 		} else {
 			if j.Port == 0 {
@@ -251,11 +255,18 @@ func planEndpoint(e Endpoint, n names, insecure bool, target *endpointPlan) (*en
 	switch {
 	case inheritAuth:
 		if target != nil {
-			ep.signer, ep.agentSocket = target.signer, target.agentSocket
+			ep.signer, ep.more, ep.agentSocket = target.signer, target.more, target.agentSocket
 		}
 	case strings.TrimSpace(e.Key) != "":
 		ep.signer, err = parseKey(n, e.Key, e.Passphrase)
 		add(err)
+		for i, k := range e.MoreKeys {
+			kn := n
+			kn.key = fmt.Sprintf("%s (further key %d)", n.key, i+1)
+			s, err := parseKey(kn, k, e.Passphrase)
+			add(err)
+			ep.more = append(ep.more, s)
+		}
 	case e.Passphrase != "":
 		add(fieldErr(n.passphrase, "is set but %s is empty: set %s too", n.key, n.key))
 	case e.AgentSocket == "":

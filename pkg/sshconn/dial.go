@@ -34,6 +34,7 @@ type endpointPlan struct {
 	user        string
 	addr        string // host:port
 	signer      ssh.Signer
+	more        []ssh.Signer // offered after signer, in order
 	agentSocket string
 	verifier    *verifier
 }
@@ -197,11 +198,11 @@ func handshake(ctx context.Context, nc net.Conn, ep *endpointPlan, log logging.L
 	return ssh.NewClient(r.conn, r.chans, r.reqs), nil
 }
 
-// authMethods offers the key first, then the agent's keys.
+// authMethods offers the keys first, in order, then the agent's keys.
 func authMethods(ep *endpointPlan) ([]ssh.AuthMethod, func(), error) {
 	var methods []ssh.AuthMethod
 	if ep.signer != nil {
-		methods = append(methods, ssh.PublicKeys(ep.signer))
+		methods = append(methods, ssh.PublicKeys(append([]ssh.Signer{ep.signer}, ep.more...)...))
 	}
 	if ep.agentSocket == "" {
 		return methods, func() {}, nil
@@ -221,8 +222,11 @@ func authError(ep *endpointPlan, err error) error {
 	}
 	offered := "the keys of the agent at " + ep.names.agent
 	if ep.signer != nil {
-		pub := ep.signer.PublicKey()
-		offered = fmt.Sprintf("%s (%s %s)", ep.names.key, pub.Type(), ssh.FingerprintSHA256(pub))
+		var keys []string
+		for _, s := range append([]ssh.Signer{ep.signer}, ep.more...) {
+			keys = append(keys, s.PublicKey().Type()+" "+ssh.FingerprintSHA256(s.PublicKey()))
+		}
+		offered = fmt.Sprintf("%s (%s)", ep.names.key, strings.Join(keys, ", "))
 		if ep.agentSocket != "" {
 			offered += " and the keys of the agent"
 		}

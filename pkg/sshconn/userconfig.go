@@ -127,11 +127,18 @@ func (l Local) endpoint(file *sshconfig.Config, e Endpoint, alias string) (Endpo
 		if !explicit {
 			files = defaultIdentityFiles
 		}
-		key, err := l.identity(files, e.Passphrase, e.AgentSocket != "", explicit)
+		port := e.Port
+		if port == 0 {
+			port = DefaultPort
+		}
+		tok := tokens{alias: alias, host: e.Host, user: e.User, port: port, localUser: l.User, home: l.Home}
+		keys, err := l.identities(files, tok, e.Passphrase, e.AgentSocket != "", explicit)
 		if err != nil {
 			return e, "", err
 		}
-		e.Key = key
+		if len(keys) > 0 {
+			e.Key, e.MoreKeys = keys[0], keys[1:]
+		}
 	}
 	if strings.TrimSpace(e.KnownHosts) == "" && strings.TrimSpace(e.HostFingerprint) == "" {
 		files := defaultKnownHostsFiles
@@ -151,30 +158,44 @@ func (l Local) endpoint(file *sshconfig.Config, e Endpoint, alias string) (Endpo
 	return e, jump, nil
 }
 
-// identity returns the first key file that exists and that can be used: a key that needs a
-// passphrase nobody gave is skipped when an agent can offer it instead.
-func (l Local) identity(files []string, passphrase string, agent, explicit bool) (string, error) {
+// identities returns every key file that exists and that can be used, in order, as OpenSSH
+// tries each IdentityFile in turn: a key that needs a passphrase nobody gave is skipped, left to
+// the agent or to the other keys, and is an error only when nothing else can authenticate. A
+// named file that is missing is an error in the same case.
+func (l Local) identities(files []string, tok tokens, passphrase string, agent, explicit bool) ([]string, error) {
+	var keys []string
+	var missing, locked []string
 	for _, f := range files {
-		path := l.expand(f)
+		path, err := tok.expand(l.expand(f))
+		if err != nil {
+			return nil, fmt.Errorf("the SSH config %s: IdentityFile %q of host %s: %w", l.SSHConfig, f, tok.alias, err)
+		}
 		data, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) && (!explicit || agent) {
+		if errors.Is(err, fs.ErrNotExist) {
+			missing = append(missing, path)
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("failed to read the key %s (IdentityFile of the SSH config %s): %w", path, l.SSHConfig, err)
+			return nil, fmt.Errorf("failed to read the key %s (IdentityFile of the SSH config %s): %w", path, l.SSHConfig, err)
 		}
 		if _, err := ssh.ParseRawPrivateKey(data); err != nil {
-			var missing *ssh.PassphraseMissingError
-			if errors.As(err, &missing) && passphrase == "" {
-				if agent {
-					continue // the agent holds it, presumably
-				}
-				return "", fmt.Errorf("the key %s is passphrase-protected: add it to your SSH agent (ssh-add %s) or give its passphrase", path, path)
+			var needs *ssh.PassphraseMissingError
+			if errors.As(err, &needs) && passphrase == "" {
+				locked = append(locked, path)
+				continue
 			}
 		}
-		return string(data), nil
+		keys = append(keys, string(data))
 	}
-	return "", nil
+	switch {
+	case len(keys) > 0 || agent:
+		return keys, nil
+	case len(locked) > 0:
+		return nil, fmt.Errorf("the key %s is passphrase-protected: add it to your SSH agent (ssh-add %s) or give its passphrase", locked[0], locked[0])
+	case explicit && len(missing) > 0:
+		return nil, fmt.Errorf("failed to read the key %s (IdentityFile of the SSH config %s): %w", missing[0], l.SSHConfig, fs.ErrNotExist)
+	}
+	return nil, nil
 }
 
 // jumpEndpoint resolves a ProxyJump value: [user@]host[:port], or an alias of the SSH config.

@@ -187,3 +187,108 @@ func keyFP(t *testing.T, pemText string) string {
 	}
 	return ssh.FingerprintSHA256(s.PublicKey())
 }
+
+// TestLocalIdentityFiles checks that every usable IdentityFile key is kept, in order, and that
+// the % tokens of OpenSSH are expanded in their names.
+func TestLocalIdentityFiles(t *testing.T) {
+	t.Parallel()
+	k1, k2, k3 := sshd.NewKey(t, sshd.Ed25519), sshd.NewKey(t, sshd.Ed25519), sshd.NewKey(t, sshd.Ed25519)
+	locked := sshd.NewKey(t, sshd.Ed25519).OpenSSHWithPassphrase(t, "pw")
+	config := `Host several
+  IdentityFile ~/.ssh/one
+  IdentityFile ~/.ssh/absent
+  IdentityFile ~/.ssh/locked
+  IdentityFile ~/.ssh/two
+
+Host tokens
+  HostName h.example.com
+  User alice
+  Port 2222
+  IdentityFile ~/.ssh/%h_%r_%u_%p_%n_100%%
+  IdentityFile %d/.ssh/by-user/%u
+
+Host defaultport
+  HostName d.example.com
+  IdentityFile ~/.ssh/%h-%p
+
+Host unknowntoken
+  IdentityFile ~/.ssh/%C
+
+Host onlylocked
+  IdentityFile ~/.ssh/absent
+  IdentityFile ~/.ssh/locked
+
+Host onlyabsent
+  IdentityFile ~/.ssh/absent
+`
+	home := writeHome(t, map[string]string{
+		".ssh/config": config,
+		".ssh/one":    k1.OpenSSH(t),
+		".ssh/two":    k2.OpenSSH(t),
+		".ssh/locked": locked,
+		".ssh/h.example.com_alice_me_2222_tokens_100%": k2.OpenSSH(t),
+		".ssh/by-user/me":       k3.OpenSSH(t),
+		".ssh/d.example.com-22": k3.OpenSSH(t),
+	})
+	fp := func(k sshd.Key) string { return ssh.FingerprintSHA256(k.Public) }
+	tests := []struct {
+		name, host string
+		want       []string // fingerprints, in order
+		wantErr    string
+	}{
+		{name: "every usable key, in order", host: "several", want: []string{fp(k1), fp(k2)}},
+		{name: "%h %r %u %p %n %% and %d", host: "tokens", want: []string{fp(k2), fp(k3)}},
+		{name: "%p without Port is 22", host: "defaultport", want: []string{fp(k3)}},
+		{name: "an unsupported token", host: "unknowntoken", wantErr: "%C"},
+		{name: "only a locked key", host: "onlylocked", wantErr: "ssh-add"},
+		{name: "only a missing key", host: "onlyabsent", wantErr: "absent"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := Local{SSHConfig: filepath.Join(home, ".ssh/config"), Home: home, User: "me", Config: Config{Endpoint: Endpoint{Host: tc.host}}}
+			cfg, err := l.Resolve()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("Resolve = %v, want an error saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, k := range append([]string{cfg.Key}, cfg.MoreKeys...) {
+				got = append(got, keyFP(t, k))
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("keys = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLocalOffersEveryIdentityFile logs in to a real sshd that knows only the second of two
+// IdentityFile keys: as with OpenSSH, the first is refused and the second is tried.
+func TestLocalOffersEveryIdentityFile(t *testing.T) {
+	t.Parallel()
+	first, second := sshd.NewKey(t, sshd.Ed25519), sshd.NewKey(t, sshd.Ed25519)
+	s := sshd.Start(t, sshd.Options{AuthorizedKeys: []ssh.PublicKey{second.Public}})
+	config := "Host pre\n  HostName 127.0.0.1\n  Port " + strconv.Itoa(s.Port) + "\n  User root\n" +
+		"  IdentityFile ~/.ssh/first\n  IdentityFile ~/.ssh/second\n"
+	home := writeHome(t, map[string]string{
+		".ssh/config":      config,
+		".ssh/first":       first.OpenSSH(t),
+		".ssh/second":      second.OpenSSH(t),
+		".ssh/known_hosts": s.KnownHostsLine() + "\n",
+	})
+	cfg, err := Local{SSHConfig: filepath.Join(home, ".ssh/config"), Home: home, User: "me", Config: Config{Endpoint: Endpoint{Host: "pre"}}}.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnectRetries = NoRetries
+	c, err := Dial(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatalf("Dial with the second IdentityFile authorized: %v", err)
+	}
+	c.Close()
+}
