@@ -34,7 +34,7 @@ output "build_runner_service_account" {
 }
 
 output "github_variables" {
-  description = "The `gh variable set` commands that wire each service's repository, and the infra repository (promote.yml), to this project, keyed by repository (OWNER/NAME). A repository holding several services gets GCP_IMAGE_SERVICE for each (SERVICE upper-cased, - as _), and GCP_IMAGE too when it holds one. Run them once after the first apply (they hold no secret)."
+  description = "The `gh variable set` commands that wire each service's repository, and the infra repository (promote.yml), to this project, keyed by repository (OWNER/NAME). A service repository gets GCP_REGISTRY and GCP_IMAGE_SERVICE for each of its services (SERVICE upper-cased, - as _), and GCP_IMAGE too when it holds one service. Run them once after the first apply (they hold no secret)."
   value = { for repository, variables in local.github_variables : repository => join("\n", [
     for k, v in variables : "gh variable set ${k} --repo ${repository} --body '${v}'"
   ]) }
