@@ -37,6 +37,7 @@ import (
 	"github.com/twittix/infra/internal/testenv/dockertest"
 	"github.com/twittix/infra/internal/testenv/sshd"
 	"github.com/twittix/infra/pkg/action"
+	"github.com/twittix/infra/pkg/sshconn"
 )
 
 const dropInPath = "sshd_config.d/twittix.conf"
@@ -122,6 +123,13 @@ func dialStdioPing(t *testing.T, c *ssh.Client) string {
 	if err := sess.Start("docker -H 'unix:///var/run/docker.sock' system dial-stdio"); err != nil {
 		t.Fatalf("start: %v", err)
 	}
+	return ping(t, in, out)
+}
+
+// ping sends an HTTP ping to the Docker daemon on in and returns the first line of its answer on
+// out, or "" if none comes within 20 s.
+func ping(t *testing.T, in io.Writer, out io.Reader) string {
+	t.Helper()
 	_, _ = io.WriteString(in, "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
 	line := make(chan string, 1)
 	go func() {
@@ -178,7 +186,28 @@ func TestDeployAccountDeploysAndDoesNothingElse(t *testing.T) {
 		t.Fatalf("deploy-swarm as %s: exit code %d; log:\n%s", h.deploy, code, log.String())
 	}
 
+	// The deploy took the fast path: every channel to Docker was a direct-streamlocal forward
+	// (the action says which transport it used), and sshd started no session, which
+	// `docker system dial-stdio` would have needed. With `AllowTcpForwarding no` for deploy,
+	// OpenSSH 9.2 refuses the socket forward too and both fail.
+	if want := "Docker API channel(s) over " + sshconn.TransportStreamLocal; !strings.Contains(log.String(), want) {
+		t.Errorf("deploy-swarm as %s did not reach Docker through the socket forward (no %q in its log): sshd refused it and the action fell back to dial-stdio; log:\n%s", h.deploy, want, log.String())
+	}
+	if logs := h.server.Logs(); strings.Contains(logs, "Starting session") {
+		t.Errorf("sshd started a session while deploy-swarm deployed as %s: the action fell back to dial-stdio; sshd log:\n%s", h.deploy, logs)
+	}
+
 	c := h.login(t, h.deploy, h.deployKey)
+	t.Run("the socket forward reaches the daemon", func(t *testing.T) {
+		conn, err := c.Dial("unix", sshconn.DefaultDockerSocket)
+		if err != nil {
+			t.Fatalf("forward to %s: %v", sshconn.DefaultDockerSocket, err)
+		}
+		defer conn.Close()
+		if got := ping(t, conn, conn); !strings.HasPrefix(got, "HTTP/1.1 200") {
+			t.Errorf("ping through the forward to %s = %q, want HTTP/1.1 200", sshconn.DefaultDockerSocket, got)
+		}
+	})
 	t.Run("the dial-stdio fallback reaches the daemon", func(t *testing.T) {
 		if got := dialStdioPing(t, c); !strings.HasPrefix(got, "HTTP/1.1 200") {
 			t.Errorf("ping through `docker system dial-stdio` = %q, want HTTP/1.1 200", got)
@@ -189,13 +218,42 @@ func TestDeployAccountDeploysAndDoesNothingElse(t *testing.T) {
 			t.Errorf("the deploy account ran a command: %q", out)
 		}
 	})
-	t.Run("no TCP forward", func(t *testing.T) {
-		web := httpServer(t)
-		if conn, err := c.Dial("tcp", "127.0.0.1:"+strconv.Itoa(web)); err == nil {
+	t.Run("no other socket", func(t *testing.T) {
+		socket := openSocket(t)
+		canOpen(t, h.deploy, socket)
+		if conn, err := c.Dial("unix", socket); err == nil {
 			conn.Close()
-			t.Error("the deploy account opened a TCP forward")
-		} else if !strings.Contains(err.Error(), "prohibited") {
-			t.Errorf("TCP forward error = %v, want administratively prohibited", err)
+			t.Errorf("the deploy account forwarded to the socket %s, which PermitOpen does not list", socket)
+		}
+	})
+	web := strconv.Itoa(httpServer(t))
+	for _, target := range []string{"127.0.0.1:" + web, "localhost:" + web, "[::1]:" + web} {
+		t.Run("no TCP forward to "+target, func(t *testing.T) {
+			if conn, err := c.Dial("tcp", target); err == nil {
+				conn.Close()
+				t.Error("the deploy account opened a TCP forward")
+			} else if !strings.Contains(err.Error(), "prohibited") {
+				t.Errorf("TCP forward error = %v, want administratively prohibited", err)
+			}
+		})
+	}
+	// PermitOpen's one entry, the socket's path, is also a host name a TCP forward may ask for:
+	// sshd lets it through and fails to resolve it.
+	t.Run("no TCP forward to the host PermitOpen names", func(t *testing.T) {
+		target := net.JoinHostPort(sshconn.DefaultDockerSocket, web)
+		if conn, err := c.Dial("tcp", target); err == nil {
+			conn.Close()
+			t.Errorf("the deploy account opened a TCP forward to %s", target)
+		}
+	})
+	t.Run("no remote forward", func(t *testing.T) {
+		if ln, err := c.Listen("tcp", "127.0.0.1:0"); err == nil {
+			ln.Close()
+			t.Error("the deploy account opened a remote TCP forward")
+		}
+		if ln, err := c.ListenUnix(filepath.Join(t.TempDir(), "remote.sock")); err == nil {
+			ln.Close()
+			t.Error("the deploy account opened a remote socket forward")
 		}
 	})
 }
