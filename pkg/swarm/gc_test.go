@@ -40,7 +40,8 @@ services:
     deploy:
       endpoint_mode: dnsrr
       restart_policy: {delay: 100ms}
-      update_config: {monitor: 500ms}
+      # 3s: the crash must reach Swarm within the monitor window, even on a loaded machine.
+      update_config: {monitor: 3s}
 secrets:
   token:
     file: ./token.txt

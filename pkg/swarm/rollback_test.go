@@ -29,7 +29,8 @@ services:
     deploy:
       endpoint_mode: dnsrr
       restart_policy: {delay: 100ms}
-      update_config: {monitor: 500ms, order: start-first}
+      # 3s: the crash must reach Swarm within the monitor window, even on a loaded machine.
+      update_config: {monitor: 3s, order: start-first}
       rollback_config: {monitor: 500ms}
 `
 	release := func(tag, fail string) string {

@@ -169,7 +169,9 @@ services:
     deploy:
       endpoint_mode: dnsrr
       restart_policy: {delay: 100ms}
-      update_config: {monitor: 500ms, order: start-first}
+      # 3s: the crash must reach Swarm within the monitor window, even on a loaded machine where
+      # the container's exit takes more than 500ms to be reported (else Swarm completes the update).
+      update_config: {monitor: 3s, order: start-first}
       rollback_config: {monitor: 500ms, order: start-first}
   cache:
     image: twittix-test/app:v1
