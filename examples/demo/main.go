@@ -130,9 +130,14 @@ func run() error {
 		return err
 	}
 
-	step("Done")
-	fmt.Printf("The stack %s still runs release 1: `docker stack ps %s`, `curl %s`.\n", stack, stack, webURL)
-	fmt.Printf("Remove it with `docker stack rm %s`.\n", stack)
+	step("Done. What to run next")
+	fmt.Printf("The stack %s still runs release 1: `docker stack ps %s`, `curl %s`; remove it with `docker stack rm %s`.\n", stack, stack, webURL, stack)
+	fmt.Println("The simulated Google Cloud stopped with the demo; against the real one the same actions run from the")
+	fmt.Println("reusable workflows (README: The reusable workflows), with the credentials of google-github-actions/auth.")
+	fmt.Println("  make test                              # every test: real sshd, real dockerd in swarm mode, fakes of the Google APIs")
+	fmt.Println("  bin/twittix-infra --help               # the actions as commands: deploy-swarm, load-test, cloud-build, promote")
+	fmt.Println("  bin/twittix-infra cloud-build --source examples/stack --list-files   # what a build would upload")
+	fmt.Println("  twittix-infra tunnel --stack twittix   # from a laptop: every published port of pre-production, as local URLs")
 	return nil
 }
 
