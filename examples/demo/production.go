@@ -5,6 +5,7 @@ package main
 // Run and Monitoring on the official protos), started in this process.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -105,13 +106,16 @@ func production(gc *googleCloud) error {
 	fmt.Fprintf(gc.out, "traffic: %s\n", gc.split())
 
 	gc.step("Release 2, broken: built and deployed, its simulated 5xx ratio (" + gc.load2.ratio() + ") fails the gate at 10%: rolled back")
-	r2, err := gc.buildRelease("2")
-	if err != nil {
+	var r2 release
+	if err := gc.quietly(func() (err error) {
+		if r2, err = gc.buildRelease("2"); err != nil {
+			return err
+		}
+		return gc.deploy(&r2, "release-2")
+	}); err != nil {
 		return err
 	}
-	if err := gc.deploy(&r2, "release-2"); err != nil {
-		return err
-	}
+	fmt.Fprintf(gc.out, "release 2 built (digest %s) and deployed as revision %s, tag %s, without traffic (logs as above, not repeated)\n", r2.digest, r2.revision, r2.tag)
 	gc.report(r2.revision, gc.load2)
 	if err := gc.canary(r2.tag); err == nil {
 		return errors.New("the canary of the broken release 2 was reported as a success")
@@ -122,6 +126,19 @@ func production(gc *googleCloud) error {
 
 // step starts a section of the demo on its output.
 func (gc *googleCloud) step(title string) { section(gc.out, title) }
+
+// quietly runs fn with the actions' logs held back, and shows them only if fn fails.
+func (gc *googleCloud) quietly(fn func() error) error {
+	out := gc.out
+	var held bytes.Buffer
+	gc.out = &held
+	err := fn()
+	gc.out = out
+	if err != nil {
+		_, _ = held.WriteTo(out)
+	}
+	return err
+}
 
 // startGoogleCloud starts the simulated Google Cloud, with the Cloud Run service serving its
 // first image; stop stops it.
