@@ -67,57 +67,90 @@ type release struct {
 	digest, image, revision, tag, tagURL string
 }
 
-// production runs the production half: a build, a deploy, a canary that reaches 100%, and the
-// canary of a broken release, rolled back.
+// production runs the production half, one section per step: what a build uploads, a build, a
+// deploy, a canary that reaches 100%, and the canary of a broken release, rolled back.
 func production(gc *googleCloud) error {
 	gc.step("Production, on a SIMULATED Google Cloud: Cloud Build, Cloud Storage, Cloud Run and Monitoring run in this process")
 	fmt.Fprintf(gc.out, "Nothing below reaches Google: fake-gcs-server and gRPC fakes of the official APIs on %s, %s, %s.\n",
 		gc.build.Addr, gc.run.Addr, gc.mon.Addr)
 	fmt.Fprintf(gc.out, "Cloud Run service %s (project %s, %s) serves its first revision, %s.\n", runService, gcpProject, gcpRegion, gc.servingRevision())
 
+	if err := gc.showUpload(); err != nil {
+		return err
+	}
+	r1, err := gc.buildFirstRelease()
+	if err != nil {
+		return err
+	}
+	if err := gc.deployFirstRelease(&r1); err != nil {
+		return err
+	}
+	if err := gc.canaryToFull(r1); err != nil {
+		return err
+	}
+	return gc.brokenRelease()
+}
+
+// showUpload shows the .gcloudignore of the source and what cloud-build would upload.
+func (gc *googleCloud) showUpload() error {
 	gc.step("What cloud-build uploads of " + gc.source + ": its .gcloudignore applied (list_files)")
 	ignore, err := os.ReadFile(filepath.Join(gc.root, gc.source, ".gcloudignore"))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(gc.out, "%s/.gcloudignore:\n  %s\n", gc.source, strings.ReplaceAll(strings.TrimSpace(string(ignore)), "\n", "\n  "))
-	if _, err := gc.cloudBuild(map[string]string{"list_files": "true"}); err != nil {
-		return err
-	}
+	_, err = gc.cloudBuild(map[string]string{"list_files": "true"})
+	return err
+}
 
+// buildFirstRelease builds release 1 and shows its digest output.
+func (gc *googleCloud) buildFirstRelease() (release, error) {
 	gc.step("cloud-build: the source streamed to the bucket as a tarball, the build's log streamed step by step")
-	r1, err := gc.buildRelease("1")
+	r, err := gc.buildRelease("1")
 	if err != nil {
+		return r, err
+	}
+	fmt.Fprintf(gc.out, "digest output: %s\n", r.digest)
+	return r, nil
+}
+
+// deployFirstRelease deploys release 1 without traffic and fetches its tag URL.
+func (gc *googleCloud) deployFirstRelease(r *release) error {
+	gc.step("promote deploy: a revision of " + r.image + " without traffic, with its own tag URL")
+	if err := gc.deploy(r, "release-1"); err != nil {
 		return err
 	}
-	fmt.Fprintf(gc.out, "digest output: %s\n", r1.digest)
+	fmt.Fprintf(gc.out, "revision %s, tag URL %s (0%% of the traffic) -> %s", r.revision, r.tagURL, get(r.tagURL))
+	return nil
+}
 
-	gc.step("promote deploy: a revision of " + r1.image + " without traffic, with its own tag URL")
-	if err := gc.deploy(&r1, "release-1"); err != nil {
-		return err
-	}
-	fmt.Fprintf(gc.out, "revision %s, tag URL %s (0%% of the traffic) -> %s", r1.revision, r1.tagURL, get(r1.tagURL))
-
+// canaryToFull moves release 1 to 100% through a gated canary.
+func (gc *googleCloud) canaryToFull(r release) error {
 	gc.step("promote canary 10 → 50 → 100, baked " + gc.bake + " a step, gated on a probe and the simulated Monitoring series (" + gc.load1.ratio() + " 5xx)")
-	gc.report(r1.revision, gc.load1)
-	if err := gc.canary(r1.tag); err != nil {
+	gc.report(r.revision, gc.load1)
+	if err := gc.canary(r.tag); err != nil {
 		return fmt.Errorf("the canary of release 1 failed: %w", err)
 	}
 	fmt.Fprintf(gc.out, "traffic: %s\n", gc.split())
+	return nil
+}
 
+// brokenRelease builds and deploys release 2 (their logs held back: they are release 1's again),
+// and shows its canary fail at 10% and roll back.
+func (gc *googleCloud) brokenRelease() error {
 	gc.step("Release 2, broken: built and deployed, its simulated 5xx ratio (" + gc.load2.ratio() + ") fails the gate at 10%: rolled back")
-	var r2 release
+	var r release
 	if err := gc.quietly(func() (err error) {
-		if r2, err = gc.buildRelease("2"); err != nil {
+		if r, err = gc.buildRelease("2"); err != nil {
 			return err
 		}
-		return gc.deploy(&r2, "release-2")
+		return gc.deploy(&r, "release-2")
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(gc.out, "release 2 built (digest %s) and deployed as revision %s, tag %s, without traffic (logs as above, not repeated)\n", r2.digest, r2.revision, r2.tag)
-	gc.report(r2.revision, gc.load2)
-	if err := gc.canary(r2.tag); err == nil {
+	fmt.Fprintf(gc.out, "release 2 built (digest %s) and deployed as revision %s, tag %s, without traffic (logs as above, not repeated)\n", r.digest, r.revision, r.tag)
+	gc.report(r.revision, gc.load2)
+	if err := gc.canary(r.tag); err == nil {
 		return errors.New("the canary of the broken release 2 was reported as a success")
 	}
 	fmt.Fprintf(gc.out, "traffic after the rollback: %s\n", gc.split())
