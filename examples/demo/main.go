@@ -152,7 +152,7 @@ func loadTest(deploy map[string]string) map[string]string {
 		"services":        "web=18080",
 		"rate":            "5,20",
 		"duration":        "3s",
-		"warmup":          "1s",
+		"warmup":          "3s", // the first requests after a deploy are slow on a loaded machine
 		"max_error_ratio": "0%",
 		"max_p99":         "500ms",
 	}
