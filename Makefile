@@ -30,7 +30,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) mod tidy -diff
 
-## demo: deploy the example stack to a local swarm through the real action code, then a broken release
+## demo: the whole path: pre-production on a local swarm over SSH, then production on a simulated Google Cloud
 demo: prereqs build
 	$(GO) run ./examples/demo
 

@@ -7,6 +7,10 @@ mkdir -p build
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o build/hello ./hello
 for tag in "$@"; do
 	# Each tag is a distinct image: the version is baked in as a label.
-	docker build -q --label "org.opencontainers.image.version=$tag" -t "twittix/hello:$tag" -f Dockerfile build >/dev/null
+	# docker's stderr (the legacy builder's deprecation notice) is shown only when the build fails.
+	if ! err=$(docker build -q --label "org.opencontainers.image.version=$tag" -t "twittix/hello:$tag" -f Dockerfile build 2>&1 >/dev/null); then
+		echo "$err" >&2
+		exit 1
+	fi
 	echo "built twittix/hello:$tag"
 done

@@ -2,8 +2,12 @@
 // 127.0.0.1 in front of the local swarm, deploys examples/stack through it with the real
 // twittix-infra binary (host key pinned, key from the environment as GitHub passes it), shows a
 // short load test of release 1 through the same SSH connection with its verdict, a dry run of the
-// next release, then deploys a broken release and shows it rolled back. It ends as a developer would: `twittix-infra tunnel --stack` through the same sshd, and a page fetched
-// through the tunnel.
+// next release, then deploys a broken release and shows it rolled back, and opens a developer's
+// tunnel: `twittix-infra tunnel --stack` through the same sshd, and a page fetched through it.
+//
+// Then production, on a Google Cloud simulated in this process by the stand-ins the tests use
+// (production.go): cloud-build of examples/stack, promote deploy of its digest, a canary to 100%
+// gated on simulated Monitoring series, and a broken release whose canary is rolled back.
 //
 // Run it with `make demo`, which builds bin/twittix-infra and starts docker and swarm mode first.
 package main
@@ -117,9 +121,23 @@ func run() error {
 	fmt.Printf("GET %s (through the tunnel) -> %s", url, get(url))
 	stop()
 
-	step("Done")
-	fmt.Printf("The stack %s still runs release 1: `docker stack ps %s`, `curl %s`.\n", stack, stack, webURL)
-	fmt.Printf("Remove it with `docker stack rm %s`.\n", stack)
+	gc, stopCloud, err := startGoogleCloud(os.Stdout)
+	if err != nil {
+		return fmt.Errorf("failed to start the simulated Google Cloud: %w", err)
+	}
+	defer stopCloud()
+	if err := production(gc); err != nil {
+		return err
+	}
+
+	step("Done. What to run next")
+	fmt.Printf("The stack %s still runs release 1: `docker stack ps %s`, `curl %s`; remove it with `docker stack rm %s`.\n", stack, stack, webURL, stack)
+	fmt.Println("The simulated Google Cloud stopped with the demo; against the real one the same actions run from the")
+	fmt.Println("reusable workflows (README: The reusable workflows), with the credentials of google-github-actions/auth.")
+	fmt.Println("  make test                              # every test: real sshd, real dockerd in swarm mode, fakes of the Google APIs")
+	fmt.Println("  bin/twittix-infra --help               # the actions as commands: deploy-swarm, load-test, cloud-build, promote")
+	fmt.Println("  bin/twittix-infra cloud-build --source examples/stack --list-files   # what a build would upload")
+	fmt.Println("  twittix-infra tunnel --stack twittix   # from a laptop: every published port of pre-production, as local URLs")
 	return nil
 }
 
@@ -134,7 +152,7 @@ func loadTest(deploy map[string]string) map[string]string {
 		"services":        "web=18080",
 		"rate":            "5,20",
 		"duration":        "3s",
-		"warmup":          "1s",
+		"warmup":          "3s", // the first requests after a deploy are slow on a loaded machine
 		"max_error_ratio": "0%",
 		"max_p99":         "500ms",
 	}
@@ -231,6 +249,10 @@ func get(url string) string {
 	return "(no answer)\n"
 }
 
-func step(title string) {
-	fmt.Printf("\n\033[1m▶ %s\033[0m\n", title)
+// step starts the section title of the demo on its output.
+func step(title string) { section(os.Stdout, title) }
+
+// section writes a section title to w.
+func section(w io.Writer, title string) {
+	fmt.Fprintf(w, "\n\033[1m▶ %s\033[0m\n", title)
 }
