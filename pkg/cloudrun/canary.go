@@ -410,7 +410,7 @@ func (k *canary) reportRollback(cancelled bool, start time.Time, planned *runpb.
 	case errors.As(err, &refused):
 		return // the traffic is someone else's: the caller reports why it is left alone
 	case err == nil && planned != nil:
-		c.log.Infof("traffic of %s rolled back in %s: %s", k.ref.Service, took, describe(k.svc.GetTraffic()))
+		c.log.Infof("traffic of %s rolled back in %s: %s", k.ref.Service, took, describe(planned.GetTraffic()))
 	case err == nil:
 		// Nothing to roll back: plan said so.
 	case errors.As(err, &pending):

@@ -3,6 +3,7 @@ package cloudrun_test
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -192,6 +193,10 @@ func TestCanaryRolledBack(t *testing.T) {
 			}
 			res, err := e.client.Canary(context.Background(), req)
 			wantErr(t, err, append(tc.want, "the traffic is back to "+e.first+" 100%")...)
+			// The log says the split the rollback wrote, not the one it replaced.
+			if want := regexp.MustCompile(`traffic of \S+ rolled back in \S+: ` + regexp.QuoteMeta(e.first) + ` 100%\n`); !want.MatchString(e.log.String()) {
+				t.Errorf("log lacks a line matching %q:\n%s", want, e.log)
+			}
 			if got, want := e.split(t), e.first+"=100"; got != want {
 				t.Errorf("traffic = %s, want the split before the canary %s", got, want)
 			}
