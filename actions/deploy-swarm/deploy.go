@@ -38,7 +38,7 @@ func run(ctx context.Context, rt *action.Runtime, o *options) error {
 	for _, v := range secretEnv {
 		rt.Mask(v)
 	}
-	if err := sshinputs.RefuseInsecure(o.insecureIgnoreHostKey, rt.InGitHub()); err != nil {
+	if err := sshinputs.RefuseInsecure(o.ssh.InsecureIgnoreHostKey, rt.InGitHub()); err != nil {
 		return err
 	}
 	opts, err := o.deployOptions(rt)
@@ -83,7 +83,7 @@ func connect(ctx context.Context, rt *action.Runtime, o *options) (*client.Clien
 		return cli, func() { cli.Close() }, nil
 	}
 
-	cfg := o.sshConfig()
+	cfg := o.ssh.Config()
 	sshinputs.WarnInsecure(rt, cfg)
 	ssh, err := sshconn.Dial(ctx, cfg, rt)
 	if err != nil {

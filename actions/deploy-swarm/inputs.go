@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twittix/infra/internal/sshinputs"
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/sshconn"
 	"github.com/twittix/infra/pkg/swarm"
@@ -15,15 +16,8 @@ import (
 // options are the inputs of the action.
 type options struct {
 	// Where the swarm manager is.
-	host, user, key, passphrase, agentSocket, knownHosts, fingerprint string
-	port                                                              int
-	jumpHost, jumpUser, jumpKey, jumpPassphrase                       string
-	jumpKnownHosts, jumpFingerprint                                   string
-	jumpPort                                                          int
-	insecureIgnoreHostKey                                             bool
-	connectTimeout                                                    time.Duration
-	connectRetries                                                    int
-	dockerSocket, dockerHost                                          string
+	ssh        sshinputs.Options
+	dockerHost string
 
 	// What to deploy, and how.
 	stack                      string
@@ -41,32 +35,8 @@ type options struct {
 // declare declares the inputs and outputs of the action (they must match action.yml; the
 // repository tests check it) and the rules that span inputs.
 func declare(in *action.Inputs, o *options) {
-	local := []string{"docker_host"}
-	in.String(&o.host, action.Input{Name: "host", Usage: "Host name or IP address of the Swarm manager to reach over SSH",
-		RequiredUnless: local, ConflictsWith: local})
-	in.Int(&o.port, action.Input{Name: "port", Default: "22", Min: 1, Max: 65535, Usage: "SSH port of the manager"})
-	in.String(&o.user, action.Input{Name: "user", Usage: "SSH user on the manager, allowed to use the Docker socket", RequiredUnless: local})
-	in.Multiline(&o.key, action.Input{Name: "ssh_key", Secret: true, Usage: "Private SSH key (OpenSSH or PEM; RSA, ECDSA or Ed25519)",
-		RequiredUnless: []string{"docker_host", "ssh_auth_sock"}})
-	in.String(&o.passphrase, action.Input{Name: "ssh_passphrase", Secret: true, Usage: "Passphrase of ssh_key, if it has one"})
-	in.String(&o.agentSocket, action.Input{Name: "ssh_auth_sock", Usage: "SSH agent socket holding the key, for local runs (e.g. $SSH_AUTH_SOCK)"})
-	in.Multiline(&o.knownHosts, action.Input{Name: "known_hosts", Usage: "known_hosts lines of the manager (ssh-keyscan output)"})
-	in.String(&o.fingerprint, action.Input{Name: "host_fingerprint", Usage: "SHA256 fingerprint(s) of the manager's host key, e.g. SHA256:..."})
-	in.Bool(&o.insecureIgnoreHostKey, action.Input{Name: "insecure_ignore_host_key", Default: "false",
-		Usage: "Accept any host key (unsafe: allows a man in the middle to take the key's access)", ConflictsWith: []string{"known_hosts", "host_fingerprint"}})
-
-	in.String(&o.jumpHost, action.Input{Name: "jump_host", Usage: "Jump host (bastion) to reach the manager through"})
-	in.Int(&o.jumpPort, action.Input{Name: "jump_port", Default: "22", Min: 1, Max: 65535, Usage: "SSH port of the jump host"})
-	in.String(&o.jumpUser, action.Input{Name: "jump_user", Usage: "SSH user on the jump host (default: user)"})
-	in.Multiline(&o.jumpKey, action.Input{Name: "jump_ssh_key", Secret: true, Usage: "Private SSH key for the jump host (default: ssh_key)"})
-	in.String(&o.jumpPassphrase, action.Input{Name: "jump_ssh_passphrase", Secret: true, Usage: "Passphrase of jump_ssh_key"})
-	in.Multiline(&o.jumpKnownHosts, action.Input{Name: "jump_known_hosts", Usage: "known_hosts lines of the jump host (default: known_hosts)"})
-	in.String(&o.jumpFingerprint, action.Input{Name: "jump_host_fingerprint", Usage: "SHA256 fingerprint(s) of the jump host's key"})
-
-	in.Duration(&o.connectTimeout, action.Input{Name: "connect_timeout", Default: "15s", Usage: "Time allowed for each SSH connect attempt"})
-	in.Int(&o.connectRetries, action.Input{Name: "connect_retries", Default: "3", Min: 0, Max: 20,
-		Usage: "Retries of a connect that failed on a network error (never on an authentication or host key error)"})
-	in.String(&o.dockerSocket, action.Input{Name: "docker_socket", Default: sshconn.DefaultDockerSocket, Usage: "Path of the Docker socket on the manager"})
+	sshinputs.Declare(in, &o.ssh, sshinputs.Spec{Local: "docker_host", UserUsage: "SSH user on the manager, allowed to use the Docker socket"})
+	in.String(&o.ssh.DockerSocket, action.Input{Name: "docker_socket", Default: sshconn.DefaultDockerSocket, Usage: "Path of the Docker socket on the manager"})
 	in.String(&o.dockerHost, action.Input{Name: "docker_host", Usage: "Local Docker socket to use instead of SSH, e.g. unix:///var/run/docker.sock (self-hosted runner on the manager)",
 		Validate: validateDockerHost})
 
@@ -101,15 +71,6 @@ func declare(in *action.Inputs, o *options) {
 
 	in.Check(func() error { return checkRegistry(in, o) })
 	in.Check(func() error { return checkEnvKeys(o) })
-	in.Check(func() error {
-		if in.IsSet("docker_host") {
-			return nil
-		}
-		return fieldErrors(o.sshConfig().Validate(), func(field string) bool {
-			// host, user and ssh_key, when empty, are already reported by their RequiredUnless.
-			return in.IsSet(field) || (field != "host" && field != "user" && field != "ssh_key")
-		})
-	})
 }
 
 func validateDockerHost(v string) error {
@@ -152,49 +113,4 @@ func checkRegistry(in *action.Inputs, o *options) error {
 		errs = append(errs, &action.InputError{Input: "registry_password", Problem: "is set but with_registry_auth is false; set with_registry_auth: true to send it to the nodes"})
 	}
 	return errors.Join(errs...)
-}
-
-// sshConfig is the SSH connection the inputs describe.
-func (o *options) sshConfig() sshconn.Config {
-	cfg := sshconn.Config{
-		Endpoint: sshconn.Endpoint{
-			Host: o.host, Port: o.port, User: o.user, Key: o.key, Passphrase: o.passphrase,
-			AgentSocket: o.agentSocket, KnownHosts: o.knownHosts, HostFingerprint: o.fingerprint,
-		},
-		InsecureIgnoreHostKey: o.insecureIgnoreHostKey,
-		ConnectTimeout:        o.connectTimeout,
-		ConnectRetries:        o.connectRetries,
-		DockerSocket:          o.dockerSocket,
-	}
-	if o.connectRetries == 0 {
-		cfg.ConnectRetries = sshconn.NoRetries
-	}
-	if o.jumpHost != "" {
-		cfg.Jump = &sshconn.Endpoint{
-			Host: o.jumpHost, Port: o.jumpPort, User: o.jumpUser, Key: o.jumpKey, Passphrase: o.jumpPassphrase,
-			KnownHosts: o.jumpKnownHosts, HostFingerprint: o.jumpFingerprint,
-		}
-	}
-	return cfg
-}
-
-// fieldErrors turns sshconn's field errors into input errors (its field names are our inputs'),
-// leaving out the "is required" problems of the fields report says are reported already.
-func fieldErrors(err error, report func(field string) bool) error {
-	if err == nil {
-		return nil
-	}
-	var out []error
-	for _, e := range action.Flatten(err) {
-		var fe *sshconn.FieldError
-		if errors.As(e, &fe) {
-			if strings.HasPrefix(fe.Problem, "is required") && !report(fe.Field) {
-				continue
-			}
-			out = append(out, &action.InputError{Input: fe.Field, Problem: fe.Problem})
-			continue
-		}
-		out = append(out, e)
-	}
-	return errors.Join(out...)
 }

@@ -2,11 +2,12 @@
 // (host, user, ssh_key, known_hosts, jump_host, ...), with the same names, defaults, host-key
 // rules and messages, and turns them into an sshconn.Config.
 //
-// actions/load-test declares its inputs with it; both load-test and deploy-swarm (which still
-// declares the same inputs in its own inputs.go) apply its host-key rule for GitHub Actions.
+// actions/deploy-swarm and actions/load-test declare their SSH inputs with it and apply its
+// host-key rule for GitHub Actions.
 package sshinputs
 
 import (
+	"cmp"
 	"errors"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ type Options struct {
 	InsecureIgnoreHostKey                                             bool
 	ConnectTimeout                                                    time.Duration
 	ConnectRetries                                                    int
+	// DockerSocket is the Docker socket on the manager, for an action that declares it
+	// (deploy-swarm's docker_socket); Declare does not.
+	DockerSocket string
 }
 
 // Spec says how an action uses SSH.
@@ -32,6 +36,8 @@ type Spec struct {
 	// Local names the input that replaces SSH (deploy-swarm's docker_host): host is then required
 	// unless it is set, and conflicts with it. Empty: SSH is optional, and used when host is set.
 	Local string
+	// UserUsage describes the user input, when the action needs more of the account than SSH.
+	UserUsage string
 }
 
 // Declare declares the SSH inputs on in, stored in o, and the check that spans them: it reports
@@ -45,7 +51,7 @@ func Declare(in *action.Inputs, o *Options, spec Spec) {
 	in.String(&o.Host, action.Input{Name: "host", Usage: "Host name or IP address of the Swarm manager to reach over SSH",
 		RequiredUnless: local, ConflictsWith: local})
 	in.Int(&o.Port, action.Input{Name: "port", Default: "22", Min: 1, Max: 65535, Usage: "SSH port of the manager"})
-	in.String(&o.User, action.Input{Name: "user", Usage: "SSH user on the manager", RequiredUnless: local})
+	in.String(&o.User, action.Input{Name: "user", Usage: cmp.Or(spec.UserUsage, "SSH user on the manager"), RequiredUnless: local})
 	in.Multiline(&o.Key, action.Input{Name: "ssh_key", Secret: true, Usage: "Private SSH key (OpenSSH or PEM; RSA, ECDSA or Ed25519)",
 		RequiredUnless: keyLocal})
 	in.String(&o.Passphrase, action.Input{Name: "ssh_passphrase", Secret: true, Usage: "Passphrase of ssh_key, if it has one"})
@@ -91,6 +97,7 @@ func (o *Options) Config() sshconn.Config {
 		InsecureIgnoreHostKey: o.InsecureIgnoreHostKey,
 		ConnectTimeout:        o.ConnectTimeout,
 		ConnectRetries:        o.ConnectRetries,
+		DockerSocket:          o.DockerSocket,
 	}
 	if o.ConnectRetries == 0 {
 		cfg.ConnectRetries = sshconn.NoRetries
