@@ -20,9 +20,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"os"
@@ -77,24 +74,12 @@ func run(p params) error {
 	}
 	defer svc.stop()
 
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	key, err := sshd.WriteKeyFile(dir)
 	if err != nil {
 		return err
 	}
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		return err
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "bench")
-	if err != nil {
-		return err
-	}
-	keyPEM := string(pem.EncodeToMemory(block))
-	keyFile := filepath.Join(dir, "id_ed25519")
-	if err := os.WriteFile(keyFile, []byte(keyPEM), 0o600); err != nil {
-		return err
-	}
-	server, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{signer.PublicKey()}})
+	keyPEM, keyFile := key.PEM, key.Path
+	server, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{key.Public}})
 	if err != nil {
 		return err
 	}

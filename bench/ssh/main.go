@@ -13,9 +13,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"net"
@@ -69,30 +66,18 @@ func run(p params) error {
 	}
 	defer os.RemoveAll(dir)
 
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	key, err := sshd.WriteKeyFile(dir)
 	if err != nil {
 		return err
 	}
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		return err
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "bench")
-	if err != nil {
-		return err
-	}
-	keyPEM := string(pem.EncodeToMemory(block))
-	keyFile := filepath.Join(dir, "id_ed25519")
-	if err := os.WriteFile(keyFile, []byte(keyPEM), 0o600); err != nil {
-		return err
-	}
+	keyPEM, keyFile := key.PEM, key.Path
 
-	withForwarding, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{signer.PublicKey()}})
+	withForwarding, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{key.Public}})
 	if err != nil {
 		return err
 	}
 	defer withForwarding.Close()
-	noForwarding, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{signer.PublicKey()}, DisableStreamLocal: true})
+	noForwarding, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{key.Public}, DisableStreamLocal: true})
 	if err != nil {
 		return err
 	}

@@ -11,9 +11,6 @@
 package main
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -65,24 +62,12 @@ func run(p params) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	key, err := sshd.WriteKeyFile(dir)
 	if err != nil {
 		return err
 	}
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		return err
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "bench")
-	if err != nil {
-		return err
-	}
-	keyPEM := pem.EncodeToMemory(block)
-	keyFile := filepath.Join(dir, "id_ed25519")
-	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
-		return err
-	}
-	server, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{signer.PublicKey()}, Config: []string{"MaxStartups 200", "MaxSessions 200"}})
+	keyPEM, keyFile := key.PEM, key.Path
+	server, err := sshd.New(sshd.Options{AuthorizedKeys: []ssh.PublicKey{key.Public}, Config: []string{"MaxStartups 200", "MaxSessions 200"}})
 	if err != nil {
 		return err
 	}
@@ -103,7 +88,7 @@ func run(p params) error {
 	}
 	defer stopWeb()
 
-	ours, oursCmd, err := startOurs(server, string(keyPEM), bulkPort, webPort)
+	ours, oursCmd, err := startOurs(server, keyPEM, bulkPort, webPort)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -106,3 +108,32 @@ func (k Key) PEM(t testing.TB) string {
 
 // AuthorizedKey returns the public key as an authorized_keys line (what a .pub file holds).
 func (k Key) AuthorizedKey() string { return string(ssh.MarshalAuthorizedKey(k.Public)) }
+
+// KeyFile is a user key written to a file, for programs that run outside a test (benchmarks, the
+// demo) and give the key to ssh with -i as well as to pkg/sshconn as text.
+type KeyFile struct {
+	Public ssh.PublicKey
+	PEM    string // the private key, OpenSSH format, unencrypted
+	Path   string // where PEM is written, mode 0600
+}
+
+// WriteKeyFile generates an Ed25519 key and writes it to dir/id_ed25519.
+func WriteKeyFile(dir string) (KeyFile, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return KeyFile{}, err
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return KeyFile{}, err
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "twittix")
+	if err != nil {
+		return KeyFile{}, err
+	}
+	k := KeyFile{Public: sshPub, PEM: string(pem.EncodeToMemory(block)), Path: filepath.Join(dir, "id_ed25519")}
+	if err := os.WriteFile(k.Path, []byte(k.PEM), 0o600); err != nil {
+		return KeyFile{}, err
+	}
+	return k, nil
+}
