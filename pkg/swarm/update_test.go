@@ -206,4 +206,33 @@ services:
 	if diff := cmp.Diff(want, states); diff != "" {
 		t.Errorf("states (-want +got):\n%s", diff)
 	}
+	checkTimings(t, e.stack, res)
+}
+
+// checkTimings checks the timings of the result of TestFailureRollsBackEveryChangedService: each
+// changed service's update starts before it ends, api's failed, and the rollbacks come after it.
+func checkTimings(t *testing.T, stack string, res *Result) {
+	t.Helper()
+	by := map[string]ServiceResult{}
+	for _, s := range res.Services {
+		by[strings.TrimPrefix(s.Name, stack+"_")] = s
+	}
+	if c := by["cache"]; c.Update != nil || c.Rollback != nil {
+		t.Errorf("cache, unchanged, has timings %+v %+v", c.Update, c.Rollback)
+	}
+	api := by["api"].Update
+	if api == nil || !api.Failed || api.Converged || api.End.Before(api.Start) {
+		t.Fatalf("api update timing = %+v, want failed, ending after its start", api)
+	}
+	for _, name := range []string{"web", "api", "worker"} {
+		u, r := by[name].Update, by[name].Rollback
+		if u == nil || r == nil {
+			t.Errorf("%s timings = %+v, %+v: want its update and its rollback", name, u, r)
+			continue
+		}
+		if u.End.Before(u.Start) || r.End.Before(r.Start) || r.Start.Before(api.End) || !r.Converged || r.Failed {
+			t.Errorf("%s: update %s → %s, rollback %s → %s (converged %v): want each ending after it starts, the rollback converged after api failed at %s",
+				name, u.Start, u.End, r.Start, r.End, r.Converged, api.End)
+		}
+	}
 }
