@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // webStack renders webCompose for image, with extra lines appended under services.web.
@@ -52,8 +53,11 @@ func TestImageUpdateConverges(t *testing.T) {
 		Changes: []Change{{Field: "image", Before: "twittix-test/app:v1", After: "twittix-test/app:v2"},
 			{Field: "labels", Before: "com.docker.stack.image=twittix-test/app:v1", After: "com.docker.stack.image=twittix-test/app:v2"}},
 	}}
-	if diff := cmp.Diff(want, res.Services); diff != "" {
+	if diff := cmp.Diff(want, res.Services, cmpopts.IgnoreFields(ServiceResult{}, "Update")); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)
+	}
+	if u := res.Services[0].Update; u == nil || !u.Converged || u.Failed || !u.End.After(u.Start) {
+		t.Errorf("web update timing = %+v, want converged after it started", u)
 	}
 	if !cmp.Equal(res.Changed, []string{e.stack + "_web"}) {
 		t.Errorf("changed = %v", res.Changed)
