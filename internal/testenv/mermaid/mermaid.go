@@ -1,6 +1,3 @@
-// Package mermaid checks Mermaid diagrams with the grammar GitHub draws them with: the mermaid
-// npm package, run under Node by parse.mjs. The package and its lock are here; they are installed
-// on first use into a cache directory (see Dir), which .ci/prereqs also fills.
 package mermaid
 
 import (
