@@ -70,7 +70,8 @@ func (d *deployer) rollback(ctx context.Context) error {
 		err := d.undo(ctx, s, t, cur)
 		mu.Lock()
 		defer mu.Unlock()
-		d.rollbacks[s.name] = &Timing{Start: start, End: d.clock.now(), Converged: err == nil, Failed: err != nil}
+		// A removal is done once written; an update's timing is the wait's, below.
+		d.rollbacks[s.name] = &Timing{Start: start, End: d.clock.now(), Converged: err == nil && t.kind == kindCreated, Failed: err != nil}
 		switch {
 		case err != nil:
 			// The other services are still rolled back and waited for.
