@@ -68,15 +68,22 @@ func TestGoldenDiagramsParse(t *testing.T) {
 		}
 	}
 	c := New(t)
+	var rels, all []string
 	for rel, diagrams := range blocks {
-		for i, d := range diagrams {
-			got, err := c.Parse(d)
-			if err != nil {
-				t.Errorf("%s: diagram %d does not parse: %v\n%s", rel, i+1, err, d)
-				continue
-			}
-			found[rel] = append(found[rel], strings.Fields(got)[0])
+		for _, d := range diagrams {
+			rels, all = append(rels, rel), append(all, d)
 		}
+	}
+	out, errs, err := c.ParseAll(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rel := range rels {
+		if errs[i] != nil {
+			t.Errorf("%s: a diagram does not parse: %v\n%s", rel, errs[i], all[i])
+			continue
+		}
+		found[rel] = append(found[rel], strings.Fields(out[i])[0])
 	}
 	for rel, want := range diagramGoldens {
 		for _, kind := range want {

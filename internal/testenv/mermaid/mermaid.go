@@ -116,19 +116,43 @@ func New(t testing.TB) *Checker {
 // Parse parses one diagram (the text of a ```mermaid block). It returns what parse.mjs says of
 // it, "gantt 5" or "xychart", or the parser's error.
 func (c *Checker) Parse(diagram string) (string, error) {
+	out, errs, err := c.ParseAll([]string{diagram})
+	if err != nil {
+		return "", err
+	}
+	return out[0], errs[0]
+}
+
+// ParseAll parses diagrams in one run of Node (which takes seconds to load mermaid): for each,
+// what parse.mjs says of it or the parser's error. err is a failure to run Node.
+func (c *Checker) ParseAll(diagrams []string) (out []string, errs []error, err error) {
+	for _, d := range diagrams {
+		if strings.ContainsRune(d, 0) {
+			return nil, nil, errors.New("a diagram holds a NUL character, which separates diagrams")
+		}
+	}
 	cmd := exec.Command("node", filepath.Join(c.dir, "parse.mjs"))
 	cmd.Dir = c.dir
-	cmd.Stdin = strings.NewReader(diagram)
+	cmd.Stdin = strings.NewReader(strings.Join(diagrams, "\x00"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && stderr.Len() > 0 {
-			return "", errors.New(strings.TrimSpace(stderr.String()))
-		}
-		return "", fmt.Errorf("failed to run node parse.mjs: %w: %s", err, stderr.String())
+		return nil, nil, fmt.Errorf("failed to run node parse.mjs: %w: %s", err, stderr.String())
 	}
-	return strings.TrimSpace(stdout.String()), nil
+	lines := strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n")
+	if len(lines) != len(diagrams) {
+		return nil, nil, fmt.Errorf("node parse.mjs answered %d lines for %d diagrams:\n%s%s", len(lines), len(diagrams), stdout.String(), stderr.String())
+	}
+	out, errs = make([]string, len(lines)), make([]error, len(lines))
+	for i, l := range lines {
+		verdict, rest, _ := strings.Cut(l, " ")
+		if verdict == "ok" {
+			out[i] = rest
+		} else {
+			errs[i] = errors.New(rest)
+		}
+	}
+	return out, errs, nil
 }
 
 // Blocks returns the diagrams of the ```mermaid blocks of a Markdown text.

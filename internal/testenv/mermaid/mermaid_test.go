@@ -17,10 +17,18 @@ func TestParseRejectsBrokenDiagrams(t *testing.T) {
 		{"gantt task ending before it starts", "gantt\n  dateFormat HH:mm:ss.SSS\n  section s\n  a :s0, 00:00:03.000, 00:00:01.000\n"},
 		{"a raw name that is a statement", "gantt\n  dateFormat HH:mm:ss.SSS\n  section s\n  click s0 href \"x\" :s0, 00:00:00.000, 00:00:01.000\n"},
 	}
+	var diagrams []string
 	for _, tc := range tests {
+		diagrams = append(diagrams, tc.diagram)
+	}
+	out, errs, err := c.ParseAll(diagrams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got, err := c.Parse(tc.diagram); err == nil {
-				t.Errorf("Parse accepted a broken diagram (%s):\n%s", got, tc.diagram)
+			if errs[i] == nil {
+				t.Errorf("ParseAll accepted a broken diagram (%s):\n%s", out[i], tc.diagram)
 			}
 		})
 	}
