@@ -24,7 +24,7 @@ func withIcon(status string) string {
 
 // summary renders the step summary of a build: its status, steps with their status and duration,
 // images with their digests, the source uploaded and a link to the console; the last log lines
-// when it failed.
+// when it failed; then a timeline of the steps (see timeline).
 func summary(o *options, res *cb.Result, runErr error) *action.Summary {
 	s := &action.Summary{}
 	mode := "config " + action.Code(o.config)
@@ -77,6 +77,7 @@ func summary(o *options, res *cb.Result, runErr error) *action.Summary {
 			s.Details("Last lines of the log", strings.Join(res.LastLines, "\n"))
 		}
 	}
+	timeline(s, res)
 	return s
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 // summary renders the step summary of a result: what was done, the traffic before and after, and
-// the gate results of each canary step. Free text (errors, check details) goes through redact
+// the gate results of each canary step, then the canary's charts (see canaryCharts). Free text (errors, check details) goes through redact
 // before it is escaped: escaping would otherwise hide a secret from the summary's own redaction.
 func summary(mode, service string, totalSteps int, res *cloudrun.Result, runErr error, redact func(string) string) *action.Summary {
 	s := &action.Summary{}
@@ -44,6 +44,7 @@ func summary(mode, service string, totalSteps int, res *cloudrun.Result, runErr 
 		s.Heading(3, "Canary steps")
 		s.Table([]string{"Step", "Traffic", "Bake", "Result", "Gate"}, stepRows(res.Steps, totalSteps, redact))
 	}
+	canaryCharts(s, res)
 	return s
 }
 

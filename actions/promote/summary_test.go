@@ -39,12 +39,15 @@ func TestSummaryGolden(t *testing.T) {
 					{Percent: 10, Bake: 5 * time.Minute, Elapsed: 5*time.Minute + 2*time.Second, Evaluations: 11, Passed: true, Checks: []cloudrun.Check{
 						{Name: "ready", Passed: true, Detail: "Ready"},
 						{Name: "probe", Passed: true, Detail: "GET /healthz: 200 (12ms)"},
-						{Name: "metrics", Passed: true, Detail: "1/420 5xx (0.24%), p99 180ms"}}},
+						{Name: "metrics", Passed: true, Detail: "1/420 5xx (0.24%), p99 180ms",
+							Stats: &cloudrun.Stats{Requests: 420, Errors5xx: 1, P99: 180 * time.Millisecond, HasLatency: true}}}},
 					{Percent: 50, Bake: 5 * time.Minute, Elapsed: 90 * time.Second, Evaluations: 4, Checks: []cloudrun.Check{
 						{Name: "ready", Passed: true, Detail: "Ready"},
 						{Name: "probe", Passed: true, Detail: "GET /healthz: 200 (15ms)"},
-						{Name: "metrics", Detail: "96/2400 5xx (4.00%), p99 950ms: 5xx ratio above the maximum 1.00%"}}},
+						{Name: "metrics", Detail: "96/2400 5xx (4.00%), p99 950ms: 5xx ratio above the maximum 1.00%",
+							Stats: &cloudrun.Stats{Requests: 2400, Errors5xx: 96, P99: 950 * time.Millisecond, HasLatency: true}}}},
 				},
+				MetricGate: &cloudrun.MetricGate{Max5xxRatio: 0.01, MaxP99: time.Second, MinRequests: 100},
 			},
 			err: errors.New("canary of revision web-sha-1a2b3c4-kqz failed its gate at step 2 (50%): metrics: 96/2400 5xx (4.00%), p99 950ms: 5xx ratio above the maximum 1.00%; the traffic is back to web-00041-abc 100%"),
 		},

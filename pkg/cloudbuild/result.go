@@ -33,10 +33,13 @@ func repository(img string) string {
 
 // Step is a build step as it ended.
 type Step struct {
-	Index    int
-	ID       string
-	Name     string
-	Status   string
+	Index  int
+	ID     string
+	Name   string
+	Status string
+	// Started is when the step started (zero when it did not), Duration how long it ran (0
+	// until it ended), from the step's timing in the build.
+	Started  time.Time
 	Duration time.Duration
 }
 
@@ -52,7 +55,9 @@ type Result struct {
 	LogURL  string
 	// Images are the images pushed, with their digests, from results.images.
 	Images []Image
-	// Duration is the build's run time (start to finish; 0 until it finishes).
+	// Started is when the build started (zero while queued); Duration its run time (start to
+	// finish; 0 until it finishes).
+	Started  time.Time
 	Duration time.Duration
 	Steps    []Step
 	// Source is the uploaded archive (nil when nothing was uploaded).
@@ -102,13 +107,19 @@ func newResult(b *cloudbuildpb.Build, tail *tailer) *Result {
 	for _, img := range b.GetResults().GetImages() {
 		r.Images = append(r.Images, Image{Name: img.GetName(), Digest: img.GetDigest()})
 	}
+	if b.GetStartTime() != nil {
+		r.Started = b.GetStartTime().AsTime()
+	}
 	if b.GetStartTime() != nil && b.GetFinishTime() != nil {
 		r.Duration = b.GetFinishTime().AsTime().Sub(b.GetStartTime().AsTime())
 	}
 	for i, s := range b.GetSteps() {
 		st := Step{Index: i, ID: s.GetId(), Name: s.GetName(), Status: s.GetStatus().String()}
-		if t := s.GetTiming(); t.GetStartTime() != nil && t.GetEndTime() != nil {
-			st.Duration = t.GetEndTime().AsTime().Sub(t.GetStartTime().AsTime())
+		if t := s.GetTiming(); t.GetStartTime() != nil {
+			st.Started = t.GetStartTime().AsTime()
+			if t.GetEndTime() != nil {
+				st.Duration = t.GetEndTime().AsTime().Sub(st.Started)
+			}
 		}
 		r.Steps = append(r.Steps, st)
 	}

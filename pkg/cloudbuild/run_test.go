@@ -139,6 +139,17 @@ images: ['${_REGISTRY}/api:$SHORT_SHA']
 	if diff := cmp.Diff([]string{"SUCCESS", "SUCCESS"}, []string{res.Steps[0].Status, res.Steps[1].Status}); diff != "" {
 		t.Errorf("steps: %s", diff)
 	}
+	// The steps' timings, for the summary's timeline: each step starts within the build, the
+	// second after the first.
+	end := res.Started.Add(res.Duration)
+	for _, s := range res.Steps {
+		if res.Started.IsZero() || s.Started.Before(res.Started) || s.Started.Add(s.Duration).After(end) || s.Duration <= 0 {
+			t.Errorf("step %d ran %s from %s, outside the build's %s from %s", s.Index, s.Duration, s.Started, res.Duration, res.Started)
+		}
+	}
+	if !res.Steps[1].Started.After(res.Steps[0].Started) {
+		t.Errorf("step 1 started at %s, not after step 0 at %s", res.Steps[1].Started, res.Steps[0].Started)
+	}
 }
 
 func TestRunFailures(t *testing.T) {

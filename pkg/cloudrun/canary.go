@@ -165,7 +165,7 @@ func (c *Client) startCanary(ctx context.Context, req CanaryRequest) (*canary, *
 	}
 	k.setBefore(svc)
 	k.startedAt = c.now()
-	res := &Result{Service: svc.GetName(), URL: svc.GetUri(), Revision: revision, PreviousTraffic: entries(svc)}
+	res := &Result{Service: svc.GetName(), URL: svc.GetUri(), Revision: revision, PreviousTraffic: entries(svc), MetricGate: req.Gate.Metrics}
 	return k, res, nil
 }
 

@@ -78,6 +78,16 @@ func TestCanaryPasses(t *testing.T) {
 	if res.RolledBack || res.Revision != candidate || res.Tag != "sha-2" || !res.Changed {
 		t.Errorf("result = %+v", res)
 	}
+	// The metrics read and the thresholds are in the result, for the summary's charts.
+	if diff := cmp.Diff(gate().Metrics, res.MetricGate); diff != "" {
+		t.Errorf("result metric gate (-want +got):\n%s", diff)
+	}
+	for _, s := range res.Steps {
+		want := &cloudrun.Stats{Requests: 1000, Errors5xx: 2, P99: 120 * time.Millisecond, HasLatency: true}
+		if diff := cmp.Diff(want, s.Checks[2].Stats); s.Checks[2].Name != "metrics" || diff != "" {
+			t.Errorf("step %d%%: check %s stats (-want +got):\n%s", s.Percent, s.Checks[2].Name, diff)
+		}
+	}
 	if got := probes.Load(); got < 3 {
 		t.Errorf("the tag URL was probed %d times, want at least once per step", got)
 	}

@@ -157,6 +157,8 @@ type Result struct {
 	Steps []Step
 	// RolledBack is true when a failed canary put the previous split back.
 	RolledBack bool
+	// MetricGate is the metric thresholds a canary's steps were checked against, nil without.
+	MetricGate *MetricGate
 }
 
 // getService reads the service, explaining a missing one.

@@ -52,6 +52,8 @@ type Check struct {
 	Inconclusive bool
 	// Detail says what was seen, e.g. "GET /healthz: 200" or "3/1200 5xx (0.25%), p99 180ms".
 	Detail string
+	// Stats are the metrics read by a "metrics" check, nil when they could not be read.
+	Stats *Stats
 }
 
 func (g Gate) validate(hasMetrics bool) error {
@@ -166,7 +168,7 @@ func (c *Client) checkMetrics(ctx context.Context, ref ServiceRef, m MetricGate,
 		detail += fmt.Sprintf(", p99 %s", st.P99.Round(time.Millisecond))
 	}
 	if st.Requests < m.MinRequests {
-		ch := Check{Name: "metrics", Inconclusive: true, Passed: !final || m.InconclusivePasses,
+		ch := Check{Name: "metrics", Inconclusive: true, Passed: !final || m.InconclusivePasses, Stats: &st,
 			Detail: fmt.Sprintf("%s: fewer than %d requests, inconclusive", detail, m.MinRequests)}
 		if final {
 			if ch.Passed {
@@ -178,12 +180,12 @@ func (c *Client) checkMetrics(ctx context.Context, ref ServiceRef, m MetricGate,
 		return ch
 	}
 	if ratio > m.Max5xxRatio {
-		return Check{Name: "metrics", Detail: fmt.Sprintf("%s: 5xx ratio above the maximum %.2f%%", detail, 100*m.Max5xxRatio)}
+		return Check{Name: "metrics", Stats: &st, Detail: fmt.Sprintf("%s: 5xx ratio above the maximum %.2f%%", detail, 100*m.Max5xxRatio)}
 	}
 	if m.MaxP99 > 0 && st.HasLatency && st.P99 > m.MaxP99 {
-		return Check{Name: "metrics", Detail: fmt.Sprintf("%s: p99 above the maximum %s", detail, m.MaxP99)}
+		return Check{Name: "metrics", Stats: &st, Detail: fmt.Sprintf("%s: p99 above the maximum %s", detail, m.MaxP99)}
 	}
-	return Check{Name: "metrics", Passed: true, Detail: detail}
+	return Check{Name: "metrics", Passed: true, Stats: &st, Detail: detail}
 }
 
 // failures returns the details of the checks that failed.

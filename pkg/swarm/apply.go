@@ -69,6 +69,7 @@ func (d *deployer) applyService(ctx context.Context, s *desiredService, since ti
 	switch {
 	case s.existing == nil:
 		d.log.Infof("Creating service %s (%s)", s.name, imageOf(s.spec))
+		t.started = d.clock.now()
 		res, err := d.c.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: s.spec, EncodedRegistryAuth: s.auth})
 		if err != nil {
 			return nil, fmt.Errorf("failed to create service %s: %w", s.name, err)
@@ -77,6 +78,7 @@ func (d *deployer) applyService(ctx context.Context, s *desiredService, since ti
 		t.id, t.kind, t.stableFor = res.ID, kindCreated, monitorOf(s.spec.UpdateConfig)
 	case len(s.changes) > 0:
 		d.log.Infof("Updating service %s (%s)", s.name, changeSummary(s.changes))
+		t.started = d.clock.now()
 		res, err := d.c.ServiceUpdate(ctx, s.existing.ID, client.ServiceUpdateOptions{
 			Version: s.existing.Version, Spec: s.spec, EncodedRegistryAuth: s.auth,
 		})

@@ -39,7 +39,8 @@ func Deploy(ctx context.Context, c Client, log logging.Logger, opts Options) (*R
 	}
 	d := &deployer{c: c, log: log, opts: opts, project: project, ns: convert.NewNamespace(opts.Stack),
 		result:      &Result{Stack: opts.Stack, DryRun: opts.DryRun, Changed: []string{}},
-		failedNames: map[string]bool{}, removedNew: map[string]bool{}, rollbackFailed: map[string]bool{}}
+		failedNames: map[string]bool{}, removedNew: map[string]bool{}, rollbackFailed: map[string]bool{},
+		rollbacks: map[string]*Timing{}}
 	err = d.run(ctx)
 	d.result.Duration = time.Since(start)
 	return d.result, err
@@ -67,6 +68,7 @@ type deployer struct {
 	failedNames    map[string]bool
 	removedNew     map[string]bool
 	rollbackFailed map[string]bool
+	rollbacks      map[string]*Timing // by service name: when its rollback ran
 	// interrupted is set when the run stopped before it knew how the deploy ended: ctx was
 	// cancelled, or the swarm could not be watched. Nothing is rolled back or removed then.
 	interrupted bool

@@ -57,6 +57,7 @@ func (d *deployer) finish(ctx context.Context) {
 			}
 		}
 		r.State = d.stateOf(s, t, failed)
+		r.Update, r.Rollback = t.timing(), d.rollbacks[s.name]
 		r.Changed = s.changed() && r.State != StateSkipped && d.applyErrs[s.name] == nil
 		if r.Changed {
 			d.result.Changed = append(d.result.Changed, s.name)

@@ -48,8 +48,8 @@ func (r *Result) DurationSeconds() string {
 }
 
 // Markdown renders the step summary: a headline, a table of the services with their image before
-// and after and their state, the changes of a dry run, and for each failing service its reason,
-// task errors and last log lines.
+// and after and their state, the changes of a dry run, for each failing service its reason,
+// task errors and last log lines, and a timeline of the services changed (see writeTimeline).
 func (r *Result) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n\n", r.headline())
@@ -87,6 +87,7 @@ func (r *Result) Markdown() string {
 				html.EscapeString(strings.ToUpper(title[:1])+title[1:]), fence, strings.Join(logs, "\n"), fence)
 		}
 	}
+	r.writeTimeline(&b)
 	return b.String()
 }
 

@@ -12,16 +12,23 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files of the render tests")
 
+// at is a moment of a test run, ms milliseconds after it started.
+func at(ms int) time.Time {
+	return time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+}
+
 func renderCases() map[string]*Result {
 	return map[string]*Result{
 		"success": {
 			Stack: "shop", Duration: 4230 * time.Millisecond,
 			Services: []ServiceResult{
 				{Name: "shop_api", Image: "ghcr.io/twittix/api:v2@sha256:" + "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12",
-					ImageBefore: "ghcr.io/twittix/api:v1", Running: 2, Desired: 2, State: StateUpdated, Changed: true},
+					ImageBefore: "ghcr.io/twittix/api:v1", Running: 2, Desired: 2, State: StateUpdated, Changed: true,
+					Update: &Timing{Start: at(120), End: at(3900), Converged: true}},
 				{Name: "shop_cache", Image: "redis:7", ImageBefore: "redis:7", Running: 1, Desired: 1, State: StateUnchanged},
 				{Name: "shop_old", ImageBefore: "ghcr.io/twittix/old:v1", State: StatePruned, Changed: true},
-				{Name: "shop_web", Image: "ghcr.io/twittix/web:v5", Running: 1, Desired: 1, State: StateCreated, Changed: true},
+				{Name: "shop_web", Image: "ghcr.io/twittix/web:v5", Running: 1, Desired: 1, State: StateCreated, Changed: true,
+					Update: &Timing{Start: at(100), End: at(2250), Converged: true}},
 			},
 			Changed:        []string{"shop_api", "shop_old", "shop_web"},
 			Networks:       []string{"shop_default"},
@@ -31,8 +38,12 @@ func renderCases() map[string]*Result {
 		"failure": {
 			Stack: "shop", Duration: 61 * time.Second, RolledBack: true,
 			Services: []ServiceResult{
-				{Name: "shop_api", Image: "ghcr.io/twittix/api:v1", ImageBefore: "ghcr.io/twittix/api:v1", Running: 1, Desired: 1, State: StateRolledBack, Changed: true},
-				{Name: "shop_web", ImageBefore: "", State: StateRemovedNew, Changed: true},
+				{Name: "shop_api", Image: "ghcr.io/twittix/api:v1", ImageBefore: "ghcr.io/twittix/api:v1", Running: 1, Desired: 1, State: StateRolledBack, Changed: true,
+					Update:   &Timing{Start: at(0), End: at(31250), Failed: true},
+					Rollback: &Timing{Start: at(31500), End: at(45800), Converged: true}},
+				{Name: "shop_web", ImageBefore: "", State: StateRemovedNew, Changed: true,
+					Update:   &Timing{Start: at(20), End: at(31250)},
+					Rollback: &Timing{Start: at(31510), End: at(31620), Converged: true}},
 			},
 			Changed: []string{"shop_api", "shop_web"},
 			Failures: []ServiceFailure{{

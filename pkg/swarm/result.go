@@ -64,6 +64,21 @@ type ServiceResult struct {
 	Changed bool `json:"changed"`
 	// Changes are the differences found by a dry run (and by a deploy, for updated services).
 	Changes []Change `json:"changes,omitempty"`
+	// Update is when the run created or updated it until it converged or failed; nil when the run
+	// did not change it. Rollback is when its rollback (or removal, for a service the run
+	// created) ran; nil when it was not rolled back.
+	Update   *Timing `json:"update,omitempty"`
+	Rollback *Timing `json:"rollback,omitempty"`
+}
+
+// Timing is when a change of a service started and ended, on the swarm manager's clock.
+type Timing struct {
+	Start time.Time `json:"start"`
+	// End is when the service converged or failed, or when the run stopped waiting for it (the
+	// deploy failed elsewhere, timed out or was cancelled): then neither Converged nor Failed.
+	End       time.Time `json:"end"`
+	Converged bool      `json:"converged,omitempty"`
+	Failed    bool      `json:"failed,omitempty"`
 }
 
 // Replicas renders the task counts as "running/desired".

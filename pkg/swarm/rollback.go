@@ -66,9 +66,12 @@ func (d *deployer) rollback(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
+		start := d.clock.now()
 		err := d.undo(ctx, s, t, cur)
 		mu.Lock()
 		defer mu.Unlock()
+		// A removal is done once written; an update's timing is the wait's, below.
+		d.rollbacks[s.name] = &Timing{Start: start, End: d.clock.now(), Converged: err == nil && t.kind == kindCreated, Failed: err != nil}
 		switch {
 		case err != nil:
 			// The other services are still rolled back and waited for.
@@ -79,7 +82,7 @@ func (d *deployer) rollback(ctx context.Context) error {
 			d.removedNew[s.name] = true
 		default:
 			waitFor = append(waitFor, &target{id: t.id, name: t.name, kind: kindRollback, since: since,
-				want: s.existing.Spec.TaskTemplate.ContainerSpec})
+				want: s.existing.Spec.TaskTemplate.ContainerSpec, started: start})
 		}
 		return nil
 	})
@@ -95,6 +98,7 @@ func (d *deployer) rollback(ctx context.Context) error {
 	slices.SortFunc(waitFor, func(a, b *target) int { return strings.Compare(a.name, b.name) })
 	failed, err := d.newWaiter().wait(ctx, waitFor, d.opts.Timeout)
 	for _, t := range waitFor {
+		d.rollbacks[t.name] = t.timing()
 		d.targets[t.name].service = t.service
 		d.targets[t.name].running, d.targets[t.name].desired = t.running, t.desired
 	}

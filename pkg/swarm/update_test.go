@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // webStack renders webCompose for image, with extra lines appended under services.web.
@@ -52,8 +53,11 @@ func TestImageUpdateConverges(t *testing.T) {
 		Changes: []Change{{Field: "image", Before: "twittix-test/app:v1", After: "twittix-test/app:v2"},
 			{Field: "labels", Before: "com.docker.stack.image=twittix-test/app:v1", After: "com.docker.stack.image=twittix-test/app:v2"}},
 	}}
-	if diff := cmp.Diff(want, res.Services); diff != "" {
+	if diff := cmp.Diff(want, res.Services, cmpopts.IgnoreFields(ServiceResult{}, "Update")); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)
+	}
+	if u := res.Services[0].Update; u == nil || !u.Converged || u.Failed || !u.End.After(u.Start) {
+		t.Errorf("web update timing = %+v, want converged after it started", u)
 	}
 	if !cmp.Equal(res.Changed, []string{e.stack + "_web"}) {
 		t.Errorf("changed = %v", res.Changed)
@@ -207,5 +211,34 @@ services:
 	want := map[string]string{"web": StateRolledBack, "api": StateRolledBack, "cache": StateUnchanged, "worker": StateRemovedNew}
 	if diff := cmp.Diff(want, states); diff != "" {
 		t.Errorf("states (-want +got):\n%s", diff)
+	}
+	checkTimings(t, e.stack, res)
+}
+
+// checkTimings checks the timings of the result of TestFailureRollsBackEveryChangedService: each
+// changed service's update starts before it ends, api's failed, and the rollbacks come after it.
+func checkTimings(t *testing.T, stack string, res *Result) {
+	t.Helper()
+	by := map[string]ServiceResult{}
+	for _, s := range res.Services {
+		by[strings.TrimPrefix(s.Name, stack+"_")] = s
+	}
+	if c := by["cache"]; c.Update != nil || c.Rollback != nil {
+		t.Errorf("cache, unchanged, has timings %+v %+v", c.Update, c.Rollback)
+	}
+	api := by["api"].Update
+	if api == nil || !api.Failed || api.Converged || api.End.Before(api.Start) {
+		t.Fatalf("api update timing = %+v, want failed, ending after its start", api)
+	}
+	for _, name := range []string{"web", "api", "worker"} {
+		u, r := by[name].Update, by[name].Rollback
+		if u == nil || r == nil {
+			t.Errorf("%s timings = %+v, %+v: want its update and its rollback", name, u, r)
+			continue
+		}
+		if u.End.Before(u.Start) || r.End.Before(r.Start) || r.Start.Before(api.End) || !r.Converged || r.Failed {
+			t.Errorf("%s: update %s → %s, rollback %s → %s (converged %v): want each ending after it starts, the rollback converged after api failed at %s",
+				name, u.Start, u.End, r.Start, r.End, r.Converged, api.End)
+		}
 	}
 }

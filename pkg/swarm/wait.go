@@ -44,6 +44,17 @@ type target struct {
 	service   *swarm.Service
 	// expectAt is when, on the swarm's clock, the service should be done if nothing fails.
 	expectAt time.Time
+	// started is when the run changed the service; ended when the wait saw it done or failed, or
+	// stopped waiting for it (both on the swarm's clock).
+	started, ended time.Time
+}
+
+// timing returns when the change of t started and ended, nil when the run did not change it.
+func (t *target) timing() *Timing {
+	if t == nil || t.started.IsZero() {
+		return nil
+	}
+	return &Timing{Start: t.started, End: t.ended, Converged: t.done, Failed: t.reason != ""}
 }
 
 // swarmClock maps local time to the manager's clock, so that task timestamps (set by the
@@ -80,6 +91,15 @@ const (
 // wait polls until every target is done, one fails (in a deploy) or the timeout. It returns the
 // targets that failed, or the context's error.
 func (w *waiter) wait(ctx context.Context, targets []*target, timeout time.Duration) ([]*target, error) {
+	defer func() {
+		// Whatever ends the wait ends the timing of the targets it did not see finish.
+		now := w.clock.now()
+		for _, t := range targets {
+			if t.ended.IsZero() {
+				t.ended = now
+			}
+		}
+	}()
 	deadline := time.Now().Add(timeout)
 	timer := time.NewTimer(w.opts.PollInterval)
 	defer timer.Stop()
@@ -161,6 +181,9 @@ func (w *waiter) observe(targets []*target, services map[string]*swarm.Service, 
 			continue
 		}
 		evaluate(t, services[t.id], tasks[t.id], w.opts.MaxTaskFailures, now)
+		if t.done || t.reason != "" {
+			t.ended = now
+		}
 		w.progress.Report(t.name, "%s: %d/%d running, %s", t.name, t.running, t.desired, t.state)
 		switch {
 		case t.reason != "":
