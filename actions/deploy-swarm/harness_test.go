@@ -30,7 +30,7 @@ services:
     healthcheck:
       test: ["CMD", "/app", "-check"]
       interval: 500ms
-      timeout: 1s
+      timeout: 5s # a loaded machine can take over 1s to exec the probe; a timeout hides its output
       retries: 2
     secrets: [token]
     configs:
