@@ -71,13 +71,17 @@ func pipe(local, remote net.Conn) {
 func copyBuf(dst io.Writer, src io.Reader) error {
 	buf := bufPool.Get().(*[]byte)
 	defer bufPool.Put(buf)
-	_, err := io.CopyBuffer(onlyWriter{dst}, src, *buf)
+	_, err := io.CopyBuffer(onlyWriter{dst}, onlyReader{src}, *buf)
 	return err
 }
 
-// onlyWriter hides ReadFrom, so that CopyBuffer uses the pooled buffer (and its error stays the
-// reader's own, ErrConnectionLost included).
-type onlyWriter struct{ io.Writer }
+// onlyWriter hides ReadFrom and onlyReader hides WriteTo (a local *net.TCPConn has one, which
+// allocates a buffer of its own per connection), so that CopyBuffer uses the pooled buffer (and its
+// error stays the reader's own, ErrConnectionLost included).
+type (
+	onlyWriter struct{ io.Writer }
+	onlyReader struct{ io.Reader }
+)
 
 func closeWrite(c net.Conn) {
 	if cw, ok := c.(interface{ CloseWrite() error }); ok {
