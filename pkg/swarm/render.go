@@ -7,11 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/logging"
 )
 
-// maxSummaryLine is the most bytes of a log line or task error that the summary shows.
-const maxSummaryLine = 500
 
 // ServiceOutput is one entry of the action's `services` output.
 type ServiceOutput struct {
@@ -69,14 +68,14 @@ func (r *Result) Markdown() string {
 		if len(f.TaskErrors) > 0 {
 			b.WriteString("\nTask errors:\n\n")
 			for _, e := range f.TaskErrors {
-				fmt.Fprintf(&b, "- %s\n", text(logging.Clip(e, maxSummaryLine)))
+				fmt.Fprintf(&b, "- %s\n", text(logging.Clip(e, action.MaxLogLine)))
 			}
 		}
 		if len(f.Logs) > 0 {
 			// Long lines are clipped: the summary of a step is dropped past 1 MiB.
 			logs := make([]string, len(f.Logs))
 			for i, l := range f.Logs {
-				logs[i] = logging.Clip(l, maxSummaryLine)
+				logs[i] = logging.Clip(l, action.MaxLogLine)
 			}
 			fence := "```"
 			for strings.Contains(strings.Join(logs, "\n"), fence) {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/twittix/infra/pkg/action"
 )
 
 // TestMarkdownClipsLongLines renders a failing service whose 30 log lines are 12 KB each (the
@@ -21,14 +23,14 @@ func TestMarkdownClipsLongLines(t *testing.T) {
 	if !utf8.ValidString(md) {
 		t.Errorf("the summary is not valid UTF-8")
 	}
-	if len(md) > 30*(maxSummaryLine+40)+2000 {
+	if len(md) > 30*(action.MaxLogLine+40)+2000 {
 		t.Errorf("the summary is %d bytes: its lines are not clipped", len(md))
 	}
-	clipped := strings.Repeat("ü", maxSummaryLine/2) + " … [11500 bytes cut]"
+	clipped := strings.Repeat("ü", action.MaxLogLine/2) + " … [11500 bytes cut]"
 	if n := strings.Count(md, clipped+"\n"); n != 30 {
 		t.Errorf("%d log lines clipped to %q, want 30:\n%.2000s", n, clipped, md)
 	}
-	if !strings.Contains(md, "- task x "+strings.Repeat("ü", (maxSummaryLine-7)/2)+" … [") {
+	if !strings.Contains(md, "- task x "+strings.Repeat("ü", (action.MaxLogLine-7)/2)+" … [") {
 		t.Errorf("the task error is not clipped:\n%.2000s", md)
 	}
 }
