@@ -41,7 +41,7 @@ func run(ctx context.Context, rt *action.Runtime, o *options) error {
 	if err := sshinputs.RefuseInsecure(o.ssh.InsecureIgnoreHostKey, rt.InGitHub()); err != nil {
 		return err
 	}
-	opts, err := o.deployOptions(rt)
+	opts, err := o.deployOptions(rt, secretEnv)
 	if err != nil {
 		return err
 	}
@@ -102,8 +102,9 @@ func connect(ctx context.Context, rt *action.Runtime, o *options) (*client.Clien
 	}, nil
 }
 
-// deployOptions are the options of swarm.Deploy the inputs describe.
-func (o *options) deployOptions(rt *action.Runtime) (swarm.Options, error) {
+// deployOptions are the options of swarm.Deploy the inputs describe, with secretEnv the parsed
+// env_secrets.
+func (o *options) deployOptions(rt *action.Runtime, secretEnv map[string]string) (swarm.Options, error) {
 	opts := swarm.DefaultOptions(o.stack, o.composeFiles...)
 	opts.EnvFiles = o.envFiles
 	opts.Root = rt.Workspace()
@@ -111,9 +112,7 @@ func (o *options) deployOptions(rt *action.Runtime) (swarm.Options, error) {
 	if err != nil {
 		return opts, &action.InputError{Input: "env", Problem: err.Error()}
 	}
-	if opts.SecretEnv, err = swarm.ParseEnvString(o.envSecrets, "env_secrets"); err != nil {
-		return opts, &action.InputError{Input: "env_secrets", Problem: err.Error()}
-	}
+	opts.SecretEnv = secretEnv
 	if enabled, declared, _ := parseEnvFromRunner(o.envFromRunner); enabled {
 		// The runner's allowed variables interpolate too, below env and env_files.
 		runner := runnerEnv(rt.Getenv, rt.InGitHub(), declared)
