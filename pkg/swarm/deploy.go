@@ -232,8 +232,9 @@ func (d *deployer) plan(ctx context.Context) error {
 		return err
 	}
 	diffServices(d.services, d.netNames)
+	secrets := d.opts.secretValues()
 	for _, s := range d.services {
-		hideSecrets(s.changes, d.opts.secretValues())
+		hideSecrets(s.changes, secrets)
 	}
 
 	inFiles := map[string]bool{}
