@@ -201,26 +201,22 @@ func Plan(current []*runpb.TrafficTarget, assign []Assignment, known []string) (
 	if remaining > 0 && restTotal == 0 {
 		return nil, fmt.Errorf("the spec assigns %d%% and no other target serves traffic to take the remaining %d%%: assign 100%% in total", assigned, remaining)
 	}
-	return rebuild(current, shares(want, rest, cur, remaining), order), nil
+	return rebuild(current, shares(want, rest, cur, restTotal, remaining), order), nil
 }
 
 // shares returns the integer percent of every key of assigned and of rest, computed as gcloud's
 // TrafficTargets.UpdateTraffic does (googlecloudsdk/api_lib/run/traffic.py): the keys of rest
-// share remaining in proportion to their percents in cur, each share computed in floating point
-// as percent*remaining/total; every share is truncated, and the rounding remainder goes one
+// share remaining in proportion to their percents in cur (which total restTotal), each share
+// computed in floating point as percent*remaining/restTotal; every share is truncated, and the rounding remainder goes one
 // percent at a time to the keys in the order of gcloud's NewRoundingCorrectionPrecedence.
-func shares(assigned map[string]int32, rest []string, cur map[string]int32, remaining int) map[string]int32 {
+func shares(assigned map[string]int32, rest []string, cur map[string]int32, restTotal, remaining int) map[string]int32 {
 	floats := make(map[string]float64, len(assigned)+len(rest))
 	for k, p := range assigned {
 		floats[k] = float64(p)
 	}
 	if remaining > 0 {
-		from := 0
 		for _, k := range rest {
-			from += int(cur[k])
-		}
-		for _, k := range rest {
-			floats[k] = float64(cur[k]) * float64(remaining) / float64(from)
+			floats[k] = float64(cur[k]) * float64(remaining) / float64(restTotal)
 		}
 	}
 	return intPercentages(floats)
