@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/twittix/infra/internal/repotest"
 )
 
 // diagramGoldens are the golden summaries that must hold diagrams: the check fails when one
@@ -16,26 +18,9 @@ var diagramGoldens = map[string][]string{
 	"actions/cloud-build/testdata/build-failed.golden.md":   {"gantt"},
 }
 
-// repoRoot is the directory of go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for !exists(filepath.Join(dir, "go.mod")) {
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = parent
-	}
-	return dir
-}
-
 // TestGoldenDiagramsParse parses every Mermaid diagram of the golden files of the repository.
 func TestGoldenDiagramsParse(t *testing.T) {
-	root := repoRoot(t)
+	root := repotest.Root()
 	var goldens []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
