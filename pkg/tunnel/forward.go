@@ -35,7 +35,7 @@ func (f Forward) String() string {
 	if bind == "" {
 		bind = DefaultBind
 	}
-	return fmt.Sprintf("%s:%d:%s", bracket(bind), f.Port, net.JoinHostPort(f.Host, strconv.Itoa(f.RemotePort)))
+	return fmt.Sprintf("%s:%d:%s", bracket(bind), f.Port, f.Remote())
 }
 
 // ParseForward parses a forward as OpenSSH's -L spells it: [bind_address:]port:host:hostport,
