@@ -11,7 +11,6 @@ import (
 	"github.com/twittix/infra/pkg/logging"
 )
 
-
 // ServiceOutput is one entry of the action's `services` output.
 type ServiceOutput struct {
 	Name     string `json:"name"`
