@@ -42,12 +42,9 @@ func timeline(s *action.Summary, res *cb.Result) {
 	if len(notes) > 0 {
 		s.Paragraph(strings.Join(notes, " "))
 	}
-	at := func(t time.Time) string {
-		d := max(t.Sub(origin), 0)
-		return fmt.Sprintf("%02d:%02d:%02d.%03d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60, d.Milliseconds()%1000)
-	}
+	at := func(t time.Time) string { return action.GanttTime(origin, t) }
 	var body strings.Builder
-	body.WriteString("dateFormat HH:mm:ss.SSS\naxisFormat %M:%S\nsection Steps\n")
+	body.WriteString(action.GanttHeader + "section Steps\n")
 	for i, st := range ran {
 		name := st.ID
 		if name == "" {

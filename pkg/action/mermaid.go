@@ -3,6 +3,7 @@ package action
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -81,4 +82,13 @@ func guardStart(label string) string {
 		return fmt.Sprintf("#%d;", label[0]) + label[1:]
 	}
 	return label
+}
+
+// GanttHeader starts a Gantt body whose times are offsets written by GanttTime.
+const GanttHeader = "dateFormat HH:mm:ss.SSS\naxisFormat %M:%S\n"
+
+// GanttTime writes t as its offset from origin (none before it) in GanttHeader's date format.
+func GanttTime(origin, t time.Time) string {
+	d := max(t.Sub(origin), 0)
+	return fmt.Sprintf("%02d:%02d:%02d.%03d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60, d.Milliseconds()%1000)
 }

@@ -35,10 +35,7 @@ func (r *Result) writeTimeline(b *strings.Builder) {
 		fmt.Fprintf(b, "The timeline draws the first %d changed services by name; %d more are in the table above.\n\n", maxTimelineServices, n)
 		drawn = drawn[:maxTimelineServices]
 	}
-	at := func(t time.Time) string {
-		d := max(t.Sub(origin), 0)
-		return fmt.Sprintf("%02d:%02d:%02d.%03d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60, d.Milliseconds()%1000)
-	}
+	at := func(t time.Time) string { return action.GanttTime(origin, t) }
 	task := func(body *strings.Builder, id string, s ServiceResult, tm *Timing) {
 		label, tag := action.MermaidLabel(s.Name), ""
 		if tm == s.Rollback && s.State == StateRemovedNew {
@@ -57,7 +54,7 @@ func (r *Result) writeTimeline(b *strings.Builder) {
 		fmt.Fprintf(body, "%s :%s%s, %s, %s\n", label, tag, id, at(tm.Start), at(end))
 	}
 	var body strings.Builder
-	body.WriteString("dateFormat HH:mm:ss.SSS\naxisFormat %M:%S\nsection Deploy\n")
+	body.WriteString(action.GanttHeader + "section Deploy\n")
 	for i, s := range drawn {
 		task(&body, fmt.Sprintf("u%d", i), s, s.Update)
 	}
