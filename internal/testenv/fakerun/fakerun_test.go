@@ -46,7 +46,9 @@ func get(t *testing.T, url string) (int, string) {
 
 func TestUpdateCreatesRevisionAndServesTag(t *testing.T) {
 	t.Parallel()
-	s := fakerun.Start(t)
+	// 1s of reconciling: the read of the new revision right after the update must see it
+	// RECONCILING even on a loaded machine (the default 20ms was missed there).
+	s := fakerun.Start(t, fakerun.WithReconcileDelay(time.Second))
 	first, err := s.AddService(name, "img:1")
 	if err != nil {
 		t.Fatal(err)
