@@ -28,6 +28,9 @@ func evaluate(t *target, svc *swarm.Service, tasks []swarm.Task, maxFailures int
 	if t.updateFailed(us) {
 		return
 	}
+	if t.awaitsGlobalTasks(svc) {
+		return
+	}
 	if n.failures >= maxFailures {
 		t.cause, t.causeText = n.lastFailure, taskError(*n.lastFailure)
 		t.reason = fmt.Sprintf("%d tasks failed since the deploy started, the last one: %s", n.failures, t.causeText)
@@ -94,6 +97,18 @@ func (t *target) describeState(svc *swarm.Service, held string) *swarm.UpdateSta
 		t.state += ", " + held
 	}
 	return us
+}
+
+// awaitsGlobalTasks reports whether a global service the run created or changed has no task to
+// run yet: right after the change the orchestrator may not have counted the nodes, and 0 of 0
+// is not converged. Like docker's own progress, the wait holds until tasks exist (or times out,
+// when no node meets the service's constraints). A service the run left alone is not held.
+func (t *target) awaitsGlobalTasks(svc *swarm.Service) bool {
+	if svc.Spec.Mode.Global == nil || t.kind == kindUnchanged || t.desired > 0 {
+		return false
+	}
+	t.state = "waiting for the orchestrator to create tasks"
+	return true
 }
 
 // updateFailed sets t.reason when the update (or the rollback t waits for) paused, or when Swarm

@@ -30,6 +30,10 @@ func TestEvaluate(t *testing.T) {
 		}
 		return swarm.Task{DesiredState: desired, Status: swarm.TaskStatus{State: state, Timestamp: at, Err: errMsg}}
 	}
+	global := func(desired uint64) *swarm.Service {
+		return &swarm.Service{Spec: swarm.ServiceSpec{Mode: swarm.ServiceMode{Global: &swarm.GlobalService{}}},
+			ServiceStatus: &swarm.ServiceStatus{DesiredTasks: desired}}
+	}
 	running := task(swarm.TaskStateRunning, t0.Add(time.Second), "")
 	starting := task(swarm.TaskStateStarting, t0.Add(time.Second), "")
 	failedNow := task(swarm.TaskStateFailed, t0.Add(time.Second), "task: non-zero exit (3)")
@@ -62,6 +66,10 @@ func TestEvaluate(t *testing.T) {
 		{"created stayed up since its task started", kindCreated, 2 * time.Second, svc(nil), []swarm.Task{running}, t0.Add(3 * time.Second), true, ""},
 		{"the latest task counts", kindCreated, 2 * time.Second, svc(nil), []swarm.Task{running, task(swarm.TaskStateRunning, t0.Add(2*time.Second), "")}, t0.Add(3 * time.Second), false, ""},
 		{"unchanged ignores an old paused update", kindUnchanged, 0, svc(status(swarm.UpdateStatePaused, "old")), []swarm.Task{running}, t0, true, ""},
+		{"new global service before its tasks exist", kindCreated, time.Second, global(0), nil, t0.Add(time.Hour), false, ""},
+		{"updated global service before its tasks exist", kindUpdated, 0, global(0), nil, t0, false, ""},
+		{"new global service with its task running", kindCreated, time.Second, global(1), []swarm.Task{running}, t0.Add(3 * time.Second), true, ""},
+		{"unchanged global service on no node", kindUnchanged, 0, global(0), nil, t0, true, ""},
 		{"service gone", kindUpdated, 0, nil, nil, t0, false, "disappeared"},
 	}
 	for _, tc := range tests {
