@@ -69,7 +69,6 @@ type Client struct {
 	progress     *logging.Progress
 	poll         time.Duration
 	readyTimeout time.Duration
-	attempts     int
 	cancelBudget time.Duration
 	note         string
 	now          func() time.Time
@@ -95,10 +94,6 @@ func WithPollInterval(d time.Duration) Option { return func(c *Client) { c.poll 
 
 // WithReadyTimeout bounds the wait for a new revision to become Ready (default 10m).
 func WithReadyTimeout(d time.Duration) Option { return func(c *Client) { c.readyTimeout = d } }
-
-// WithAttempts sets how many times a write is planned when the service keeps changing under it
-// (default 3).
-func WithAttempts(n int) Option { return func(c *Client) { c.attempts = max(n, 1) } }
 
 // DefaultCancelBudget is how long a cancelled canary has to put the traffic back. A cancelled
 // GitHub Actions job gets SIGINT, SIGTERM 7.5 seconds later and SIGKILL 2.5 seconds after that:
@@ -127,7 +122,6 @@ func New(api API, opts ...Option) *Client {
 		log:          logging.Discard,
 		poll:         2 * time.Second,
 		readyTimeout: 10 * time.Minute,
-		attempts:     3,
 		cancelBudget: DefaultCancelBudget,
 		now:          time.Now,
 	}
@@ -192,6 +186,9 @@ func (e *ConflictError) Error() string {
 
 func (e *ConflictError) Unwrap() error { return e.Err }
 
+// writeAttempts is how many times a write is planned when the service keeps changing under it.
+const writeAttempts = 3
+
 // write plans a change from svc and writes it with svc's etag. When Cloud Run refuses the etag,
 // the service is read again: if it carries this very write (its answer was lost and the retry
 // refused), the write is done; otherwise plan is asked again (it may refuse). It returns the
@@ -223,7 +220,7 @@ func (c *Client) write(ctx context.Context, ref ServiceRef, svc *runpb.Service, 
 			after, err := c.settled(ctx, ref, current)
 			return svc, after, err
 		}
-		if attempt >= c.attempts {
+		if attempt >= writeAttempts {
 			return svc, nil, &ConflictError{Service: ref.Service, Attempts: attempt, Err: err}
 		}
 		c.log.Warnf("service %s changed since it was read (its etag %s is stale): re-planning the change on its current state", ref.Service, svc.GetEtag())
