@@ -95,7 +95,8 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 		return fmt.Errorf("failed to create the Cloud Storage client: %w", err)
 	}
 	defer store.Close()
-	client := cb.New(builds, store, cb.Options{Logger: rt, Retry: deps.Retry, LogPoll: deps.LogPoll, StatusPoll: deps.StatusPoll})
+	client := cb.New(builds, store, cb.Options{Logger: rt, Retry: deps.Retry, LogPoll: deps.LogPoll, StatusPoll: deps.StatusPoll,
+		CancelTimeout: action.CleanupBudget})
 
 	res, err := client.RunValid(ctx, valid)
 	err = namedAfterInputs(err)

@@ -106,6 +106,7 @@ func newClient(ctx context.Context, rt *action.Runtime, sess *gcp.Session, o *op
 		cloudrun.WithPollInterval(poll),
 		cloudrun.WithReadyTimeout(o.timeout),
 		cloudrun.WithNote(runURL(rt)),
+		cloudrun.WithCancelBudget(action.CleanupBudget),
 	}
 	if deps.HTTPClient != nil {
 		opts = append(opts, cloudrun.WithHTTPClient(deps.HTTPClient))

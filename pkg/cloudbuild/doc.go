@@ -14,8 +14,8 @@
 //     is cancelled is found and cancelled;
 //   - Client.Wait follows it: polls the build, streams its log from log-<id>.txt in the logs
 //     bucket with byte ranges (each step in its own log group), cancels the build when the context
-//     is done (CancelBuild first, within DefaultCancelTimeout: the runner kills the job about 10 s
-//     after cancelling it), and returns a Result (images with digests, steps, duration) and a
+//     is done (CancelBuild first, within the cleanup budget Options.CancelTimeout: the runner
+//     kills the job about 10 s after cancelling it), and returns a Result (images with digests, steps, duration) and a
 //     *BuildError when the build did not succeed;
 //   - Client.Run does it all; ListFiles lists what would be uploaded.
 //

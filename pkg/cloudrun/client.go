@@ -95,13 +95,15 @@ func WithPollInterval(d time.Duration) Option { return func(c *Client) { c.poll 
 // WithReadyTimeout bounds the wait for a new revision to become Ready (default 10m).
 func WithReadyTimeout(d time.Duration) Option { return func(c *Client) { c.readyTimeout = d } }
 
-// DefaultCancelBudget is how long a cancelled canary has to put the traffic back. A cancelled
-// GitHub Actions job gets SIGINT, SIGTERM 7.5 seconds later and SIGKILL 2.5 seconds after that:
-// the rollback must be written in the first seconds, leaving time to report.
+// DefaultCancelBudget is how long a cancelled canary has to put the traffic back when no
+// WithCancelBudget sets it: the value of action.CleanupBudget. A cancelled GitHub Actions job gets
+// SIGINT, SIGTERM 7.5 seconds later and SIGKILL 2.5 seconds after that: the rollback must be
+// written in the first seconds, leaving time to report.
 const DefaultCancelBudget = 6 * time.Second
 
-// WithCancelBudget sets how long a cancelled canary has to put the traffic back (default
-// DefaultCancelBudget).
+// WithCancelBudget sets the cleanup budget: how long a cancelled canary has to put the traffic
+// back (default DefaultCancelBudget). A program passes the budget its runtime has for cleaning
+// up (action.CleanupBudget).
 func WithCancelBudget(d time.Duration) Option {
 	return func(c *Client) {
 		if d > 0 {
