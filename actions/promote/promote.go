@@ -68,6 +68,7 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 	defer closeAll()
 
 	res, err := dispatch(ctx, client, ref, o)
+	err = inputTerms(err)
 	var werr error
 	switch {
 	case res != nil:

@@ -157,12 +157,29 @@ type Result struct {
 	MetricGate *MetricGate
 }
 
+// NotFoundError is a service that is not where its ServiceRef says: a revision is deployed to,
+// and traffic moved in, an existing service only.
+type NotFoundError struct {
+	Ref ServiceRef
+	Err error // Cloud Run's NOT_FOUND
+}
+
+// Where says which service was not found where.
+func (e *NotFoundError) Where() string {
+	return fmt.Sprintf("service %s not found in project %s, region %s", e.Ref.Service, e.Ref.Project, e.Ref.Region)
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("%s: check the service's name, project and region (revisions are deployed to an existing service; create it once with `gcloud run deploy`): %v", e.Where(), e.Err)
+}
+
+func (e *NotFoundError) Unwrap() error { return e.Err }
+
 // getService reads the service, explaining a missing one.
 func (c *Client) getService(ctx context.Context, ref ServiceRef) (*runpb.Service, error) {
 	svc, err := c.api.GetService(ctx, ref.Name())
 	if isNotFound(err) {
-		return nil, fmt.Errorf("service %s not found in project %s, region %s: check the service, project and region inputs (this action deploys revisions of an existing service; create it once with `gcloud run deploy`): %w",
-			ref.Service, ref.Project, ref.Region, err)
+		return nil, &NotFoundError{Ref: ref, Err: err}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to read service %s: %w", ref.Service, err)

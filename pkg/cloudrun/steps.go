@@ -9,10 +9,13 @@ import (
 // Field names a field of a request in the errors about it.
 type Field string
 
-// The fields of a CanaryRequest that errors name.
+// The fields that errors name: of a ServiceRef, of a CanaryRequest.
 const (
-	FieldSteps Field = "Steps"
-	FieldBake  Field = "Bake"
+	FieldService Field = "Service"
+	FieldProject Field = "Project"
+	FieldRegion  Field = "Region"
+	FieldSteps   Field = "Steps"
+	FieldBake    Field = "Bake"
 )
 
 // FieldError is a problem with a field of a request; Err says what (a *StepError or a
