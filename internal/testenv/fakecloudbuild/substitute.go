@@ -2,6 +2,7 @@ package fakecloudbuild
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -111,7 +112,7 @@ func substituteBuild(b *cloudbuildpb.Build, values map[string]string) {
 // make the build invalid, loose problems unless it allows loose substitutions.
 func checkSubstitutions(b *cloudbuildpb.Build) (errs, loose []string) {
 	subs := b.GetSubstitutions()
-	given := sorted(subs)
+	given := slices.Sorted(maps.Keys(subs))
 	if len(subs) > maxSubstitutions {
 		errs = append(errs, fmt.Sprintf("number of substitutions %d exceeded (max: %d)", len(subs), maxSubstitutions))
 	}
@@ -136,7 +137,7 @@ func checkSubstitutions(b *cloudbuildpb.Build) (errs, loose []string) {
 		}
 	})
 	var invalid, undefined []string
-	for _, k := range sorted(used) {
+	for _, k := range slices.Sorted(maps.Keys(used)) {
 		_, isGiven := subs[k]
 		_, isBuiltin := builtinKeys[k]
 		switch {
@@ -167,14 +168,4 @@ func checkSubstitutions(b *cloudbuildpb.Build) (errs, loose []string) {
 func automapped(b *cloudbuildpb.Build) bool {
 	return b.GetOptions().GetAutomapSubstitutions() ||
 		slices.ContainsFunc(b.GetSteps(), func(st *cloudbuildpb.BuildStep) bool { return st.GetAutomapSubstitutions() })
-}
-
-// sorted returns the keys of m in order.
-func sorted[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
