@@ -33,17 +33,17 @@ func inputName(f cb.Field) string {
 	return string(f)
 }
 
-// inputError is a *cb.FieldError told in terms of the action's inputs.
+// inputError is a *cb.FieldError or *cb.BuildError told in terms of the action's inputs.
 type inputError struct {
 	msg string
-	err *cb.FieldError
+	err error
 }
 
 func (e *inputError) Error() string { return e.msg }
 func (e *inputError) Unwrap() error { return e.err }
 
-// namedAfterInputs returns err with its *cb.FieldErrors (alone or joined) naming the action's
-// inputs instead of the request's fields.
+// namedAfterInputs returns err with its *cb.FieldErrors (alone or joined) and *cb.BuildError
+// naming the action's inputs instead of the request's fields.
 func namedAfterInputs(err error) error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var parts []error
@@ -52,8 +52,11 @@ func namedAfterInputs(err error) error {
 		}
 		return errors.Join(parts...)
 	}
-	if fe, ok := err.(*cb.FieldError); ok {
-		return &inputError{msg: fe.Message(inputName), err: fe}
+	switch e := err.(type) {
+	case *cb.FieldError:
+		return &inputError{msg: e.Message(inputName), err: e}
+	case *cb.BuildError:
+		return &inputError{msg: e.Message(inputName), err: e}
 	}
 	return err
 }

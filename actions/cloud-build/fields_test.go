@@ -69,3 +69,16 @@ func TestEveryFieldIsAnInput(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildErrorNamesTheInputs checks the advice of a failed build names the input to change.
+func TestBuildErrorNamesTheInputs(t *testing.T) {
+	t.Parallel()
+	err := namedAfterInputs(&cb.BuildError{BuildID: "b-1", Status: "TIMEOUT"})
+	if got, want := err.Error(), "build b-1 finished with status TIMEOUT; raise the timeout input if the build needs longer"; got != want {
+		t.Errorf("error = %q, want %q", got, want)
+	}
+	var be *cb.BuildError
+	if !errors.As(err, &be) {
+		t.Errorf("the *BuildError is lost: %v", err)
+	}
+}

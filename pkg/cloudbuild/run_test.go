@@ -172,7 +172,7 @@ func TestRunFailures(t *testing.T) {
 			status: "FAILURE", step: `Step #1 "test" (golang)`, lastLineIs: `Finished Step #1 - "test"`,
 			errHas: []string{`ended with FAILURE`, `build step 1 "golang" failed: step exited with non-zero status: 2`, "Last lines of the log:", `Step #1 - "test": FAIL: TestX`}},
 		{name: "timeout", yaml: "steps:\n- id: slow\n  name: ubuntu\n  entrypoint: bash\n  args: ['-c', 'echo starting; sleep 60']\n", timeout: 300 * time.Millisecond,
-			status: "TIMEOUT", step: `Step #0 "slow" (ubuntu)`, errHas: []string{"finished with status TIMEOUT", "raise the timeout input", `Step #0 - "slow": starting`}},
+			status: "TIMEOUT", step: `Step #0 "slow" (ubuntu)`, errHas: []string{"finished with status TIMEOUT", "raise the Timeout input", `Step #0 - "slow": starting`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
