@@ -77,8 +77,8 @@ func (r Request) Validate() error {
 	return err
 }
 
-// ValidRequest is a Request that passed Validate, with its region resolved: Check makes it, Run
-// and RunValid submit it.
+// ValidRequest is a Request that passed its checks, with its region resolved: Check makes it,
+// RunValid runs it.
 type ValidRequest struct{ r Request }
 
 // Request returns the request, its Region resolved: the worker pool's when it named none.
