@@ -1,9 +1,6 @@
 package cloudbuild
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // Field names a field of a Request in the errors about it.
 type Field string
@@ -65,28 +62,4 @@ func (e *FieldError) Unwrap() error {
 		}
 	}
 	return nil
-}
-
-// Fields returns the fields named by the *FieldErrors in err (joined with errors.Join at any
-// depth), in order.
-func Fields(err error) []Field {
-	var out []Field
-	var walk func(error)
-	walk = func(err error) {
-		var fe *FieldError
-		switch j := err.(type) {
-		case interface{ Unwrap() []error }:
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-		default:
-			if errors.As(err, &fe) {
-				out = append(out, fe.Field)
-			}
-		}
-	}
-	if err != nil {
-		walk(err)
-	}
-	return out
 }

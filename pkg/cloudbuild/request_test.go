@@ -64,7 +64,7 @@ func TestRequestValidate(t *testing.T) {
 		named = append(named, field)
 	}
 	want := []Field{FieldProject, FieldImage, FieldRegion, FieldWorkerPool, FieldServiceAccount, FieldMachineType, FieldLogging, FieldTimeout, FieldLogsBucket, FieldStagingDir, FieldTags, FieldSubstitutions}
-	if diff := cmp.Diff(want, Fields(err)); diff != "" {
+	if diff := cmp.Diff(want, fieldsOf(err)); diff != "" {
 		t.Errorf("fields of the errors (-want +got):\n%s\nerrors:\n%v", diff, err)
 	}
 	if !cmp.Equal(named, fieldNames(want)) {
@@ -229,6 +229,18 @@ func fieldNames(fields []Field) []string {
 	var out []string
 	for _, f := range fields {
 		out = append(out, string(f))
+	}
+	return out
+}
+
+// fieldsOf returns the fields of the *FieldErrors joined in err, in order.
+func fieldsOf(err error) []Field {
+	var out []Field
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var fe *FieldError
+		if errors.As(e, &fe) {
+			out = append(out, fe.Field)
+		}
 	}
 	return out
 }
