@@ -19,23 +19,15 @@ var inputOf = map[cloudrun.Field]string{
 }
 
 // inputTerms returns err told in the terms of the inputs: a service not found names the inputs
-// that say where it was looked for. Other errors are returned as they are.
+// that say where it was looked for (Cloud Run's NOT_FOUND still wrapped). Other errors are
+// returned as they are.
 func inputTerms(err error) error {
 	if nf, ok := err.(*cloudrun.NotFoundError); ok {
-		return &inputTermsError{err: nf, msg: fmt.Sprintf("%s: check the %s, %s and %s inputs (this action deploys revisions of an existing service; create it once with `gcloud run deploy`): %v",
-			nf.Where(), inputOf[cloudrun.FieldService], inputOf[cloudrun.FieldProject], inputOf[cloudrun.FieldRegion], nf.Err)}
+		return fmt.Errorf("%s: check the %s, %s and %s inputs (this action deploys revisions of an existing service; create it once with `gcloud run deploy`): %w",
+			nf.Where(), inputOf[cloudrun.FieldService], inputOf[cloudrun.FieldProject], inputOf[cloudrun.FieldRegion], nf.Err)
 	}
 	return err
 }
-
-// inputTermsError is a domain error told in the terms of the inputs.
-type inputTermsError struct {
-	err error
-	msg string
-}
-
-func (e *inputTermsError) Error() string { return e.msg }
-func (e *inputTermsError) Unwrap() error { return e.err }
 
 // inputError tells a *cloudrun.FieldError as a problem of the input that set the field, in the
 // terms of the inputs (steps are items of a list, bake times its durations); another error is

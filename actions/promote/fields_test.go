@@ -11,7 +11,7 @@ import (
 )
 
 // TestServiceNotFoundNamesTheInputs checks a service not found is told naming the inputs that
-// say where it was looked for, the domain's error kept for errors.As and its code.
+// say where it was looked for, Cloud Run's error and its code kept.
 func TestServiceNotFoundNamesTheInputs(t *testing.T) {
 	t.Parallel()
 	cause := status.Error(codes.NotFound, "Resource 'nope' of kind 'SERVICE' in region 'europe-west1' in project 'twittix-prod' does not exist.")
@@ -21,9 +21,8 @@ func TestServiceNotFoundNamesTheInputs(t *testing.T) {
 	if got := err.Error(); got != want {
 		t.Errorf("error = %q, want %q", got, want)
 	}
-	var nf *cloudrun.NotFoundError
-	if !errors.As(err, &nf) || status.Code(err) != codes.NotFound {
-		t.Errorf("the domain's error or its code is lost: %v", err)
+	if !errors.Is(err, cause) || status.Code(err) != codes.NotFound {
+		t.Errorf("Cloud Run's error or its code is lost: %v", err)
 	}
 	other := errors.New("failed to read service web: boom")
 	if got := inputTerms(other); got != other {
