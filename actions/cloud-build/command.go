@@ -79,14 +79,11 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 	gh := rt.GitHub()
 	req := o.request(sess.Project, subst.GitHub{SHA: gh.SHA, RefName: gh.RefName, RefType: gh.RefType, HeadRef: gh.HeadRef, Repository: gh.Repository})
 	req.RunID, req.RunAttempt = gh.RunID, gh.RunAttempt
-	if err := req.Validate(); err != nil {
-		return err
+	valid, err := req.Check()
+	if err != nil {
+		return namedAfterInputs(err)
 	}
-	where := req.Region
-	if where == "" {
-		where = cb.GlobalRegion
-	}
-	rt.Infof("cloud-build: project %s (from %s), region %s%s", sess.Project, sess.ProjectSource, where, gcpaction.As(sess))
+	rt.Infof("cloud-build: project %s (from %s), region %s%s", sess.Project, sess.ProjectSource, valid.Location(), gcpaction.As(sess))
 
 	builds, err := cbapi.NewClient(ctx, sess.ClientOptions(gcp.CloudBuild)...)
 	if err != nil {
@@ -98,9 +95,11 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 		return fmt.Errorf("failed to create the Cloud Storage client: %w", err)
 	}
 	defer store.Close()
-	client := cb.New(builds, store, cb.Options{Logger: rt, Retry: deps.Retry, LogPoll: deps.LogPoll, StatusPoll: deps.StatusPoll})
+	client := cb.New(builds, store, cb.Options{Logger: rt, Retry: deps.Retry, LogPoll: deps.LogPoll, StatusPoll: deps.StatusPoll,
+		CancelTimeout: action.CleanupBudget})
 
-	res, err := client.Run(ctx, req)
+	res, err := client.RunValid(ctx, valid)
+	err = namedAfterInputs(err)
 	if res == nil {
 		return err
 	}
@@ -134,7 +133,7 @@ func report(rt *action.Runtime, o *options, res *cb.Result, runErr error) error 
 func listFiles(rt *action.Runtime, o *options) error {
 	l, err := cb.ListFiles(o.request("", subst.GitHub{}))
 	if err != nil {
-		return err
+		return namedAfterInputs(err)
 	}
 	for _, p := range l.Paths() {
 		rt.Infof("%s", p)

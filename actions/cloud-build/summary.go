@@ -70,7 +70,7 @@ func summary(o *options, res *cb.Result, runErr error) *action.Summary {
 		var be *cb.BuildError
 		msg := runErr.Error()
 		if errors.As(runErr, &be) {
-			msg, _, _ = strings.Cut(be.Error(), "\n")
+			msg, _, _ = strings.Cut(be.Message(inputName), "\n")
 		}
 		s.Paragraph("**Error:** " + action.Escape(msg))
 		if len(res.LastLines) > 0 {

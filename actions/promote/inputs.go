@@ -44,10 +44,12 @@ type options struct {
 	inconclusivePasses bool
 	timeout            time.Duration
 
-	// Parsed from the raw inputs above by the checks.
+	// Parsed from the raw inputs above by the checks, once.
 	env       []cloudrun.EnvVar
 	secretEnv []cloudrun.SecretEnv
 	labelMap  map[string]string
+	target    *traffic.Assignment  // to, when it names one target
+	split     []traffic.Assignment // what mode shift asks: the spec in to, or its target at percent
 	stepsPct  []int32
 	bakes     []time.Duration
 	max5xx    float64 // ratio, 0 to 1; valid when max5xxPercent != ""
@@ -153,37 +155,51 @@ func (o *options) check(in *action.Inputs) error {
 	if o.to == "" && (o.mode == modeShift || o.mode == modeCanary) {
 		bad("to", "is required when mode is %s: a revision name, a tag (e.g. sha-1a2b3c4) or LATEST", o.mode)
 	}
+	o.target, o.split = nil, nil
 	if o.to != "" {
 		switch {
 		case strings.Contains(o.to, "=") && o.mode != modeShift:
 			bad("to", "a traffic spec (%s) is only for mode shift; name one revision, tag or LATEST", o.to)
 		case strings.Contains(o.to, "="):
-			if _, err := traffic.ParseSpec(o.to); err != nil {
+			spec, err := traffic.ParseSpec(o.to)
+			if err != nil {
 				bad("to", "%v", err)
 			}
+			o.split = spec
 			// The runner passes the default of percent as if it were given, and so does a form
 			// with the same default: only another value conflicts with the spec.
 			if in.IsSet("percent") && o.percent != defaultPercent {
 				bad("percent", "is mutually exclusive with a traffic spec in to (%s); give the percents in to and leave percent at its default %d, or name a single revision in to", o.to, defaultPercent)
 			}
 		default:
-			if _, err := traffic.ParseTarget(o.to); err != nil {
+			a, err := traffic.ParseTarget(o.to)
+			if err != nil {
 				bad("to", "%v", err)
+				break
+			}
+			o.target = &a
+			if o.mode == modeShift {
+				at := a
+				at.Percent = int32(o.percent)
+				o.split = []traffic.Assignment{at}
 			}
 		}
 	}
 	o.stepsPct = nil
+	unparsed := map[int]bool{}
 	for i, s := range o.steps {
 		p, err := traffic.ParsePercent(s)
-		switch {
-		case err != nil:
+		if err != nil {
 			bad("steps", "%v", err)
-		case p == 0:
-			bad("steps", "step %d is 0%%: steps are percents from 1 to 100, e.g. 10,50,100", i+1)
-		case len(o.stepsPct) > 0 && p <= o.stepsPct[len(o.stepsPct)-1]:
-			bad("steps", "must increase: %d is not above %d; e.g. 10,50,100", p, o.stepsPct[len(o.stepsPct)-1])
+			unparsed[i+1] = true
 		}
 		o.stepsPct = append(o.stepsPct, p)
+	}
+	for _, err := range action.Flatten(cloudrun.CheckSteps(o.stepsPct)) {
+		if step := new(cloudrun.StepError); errors.As(err, &step) && unparsed[step.Step] {
+			continue // refused as it is written
+		}
+		errs = append(errs, inputError(err))
 	}
 	o.bakes = nil
 	for _, s := range o.bakeTimes {
@@ -193,8 +209,8 @@ func (o *options) check(in *action.Inputs) error {
 		}
 		o.bakes = append(o.bakes, d)
 	}
-	if n := len(o.bakes); n != 1 && n != len(o.steps) {
-		bad("bake_time", "has %d durations for %d steps; give one duration for every step, or one per step", n, len(o.steps))
+	for _, err := range action.Flatten(cloudrun.CheckBakes(len(o.steps), o.bakes)) {
+		errs = append(errs, inputError(err))
 	}
 	if o.max5xxPercent != "" {
 		v, err := strconv.ParseFloat(strings.TrimSuffix(o.max5xxPercent, "%"), 64)

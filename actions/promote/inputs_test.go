@@ -7,7 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/cloudrun"
+	"github.com/twittix/infra/pkg/cloudrun/traffic"
 )
 
 func TestParseEnvNeverQuotesABadLine(t *testing.T) {
@@ -95,5 +97,60 @@ func TestBakeTimesFollowDurationInputs(t *testing.T) {
 				t.Errorf("bake times (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestToIsParsedOnce checks to is parsed by the checks into the values the modes use.
+func TestToIsParsedOnce(t *testing.T) {
+	t.Parallel()
+	sha := traffic.Assignment{Kind: traffic.ByName, Name: "sha-1a2b3c4"}
+	tests := []struct {
+		mode, to string
+		target   *traffic.Assignment
+		split    []traffic.Assignment
+	}{
+		{mode: modeShift, to: "sha-1a2b3c4", target: &sha, split: []traffic.Assignment{{Kind: traffic.ByName, Name: "sha-1a2b3c4", Percent: 25}}},
+		{mode: modeShift, to: "LATEST=90, tag:sha-1a2b3c4=10", split: []traffic.Assignment{{Kind: traffic.ToLatest, Percent: 90}, {Kind: traffic.ByTag, Name: "sha-1a2b3c4", Percent: 10}}},
+		{mode: modeCanary, to: "sha-1a2b3c4", target: &sha},
+		{mode: modeRollback, to: "revision:web-1", target: &traffic.Assignment{Kind: traffic.ByRevision, Name: "web-1"}},
+		{mode: modeRollback},
+	}
+	for _, tc := range tests {
+		t.Run(tc.mode+" "+tc.to, func(t *testing.T) {
+			t.Parallel()
+			o := &options{mode: tc.mode, to: tc.to, percent: 25, steps: []string{"10", "100"}, bakeTimes: []string{"1m"},
+				gateInterval: time.Second, timeout: time.Minute}
+			if err := o.check(action.NewInputs("promote")); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.target, o.target); diff != "" {
+				t.Errorf("target (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.split, o.split); diff != "" {
+				t.Errorf("split (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestStepRulesNameTheInputs checks the domain's step rules reach the user as problems of the
+// steps and bake_time inputs, a step written wrong refused once.
+func TestStepRulesNameTheInputs(t *testing.T) {
+	t.Parallel()
+	o := &options{mode: modeDeploy, image: "img", steps: []string{"50", "x", "0", "40", "30"}, bakeTimes: []string{"1m", "2m"},
+		gateInterval: time.Second, timeout: time.Minute}
+	err := o.check(nil)
+	var got []string
+	for _, e := range action.Flatten(err) {
+		got = append(got, e.Error())
+	}
+	want := []string{
+		`input steps: percent "x" is not an integer from 0 to 100`,
+		"input steps: step 3 is 0%: steps are percents from 1 to 100, e.g. 10,50,100",
+		"input steps: must increase: 30 is not above 40; e.g. 10,50,100",
+		"input bake_time: has 2 durations for 5 steps; give one duration for every step, or one per step",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }

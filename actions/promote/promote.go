@@ -15,7 +15,6 @@ import (
 	"github.com/twittix/infra/internal/gcpaction"
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/cloudrun"
-	"github.com/twittix/infra/pkg/cloudrun/traffic"
 	"github.com/twittix/infra/pkg/gcp"
 )
 
@@ -69,6 +68,7 @@ func execute(ctx context.Context, rt *action.Runtime, o *options, deps Options) 
 	defer closeAll()
 
 	res, err := dispatch(ctx, client, ref, o)
+	err = inputTerms(err)
 	var werr error
 	switch {
 	case res != nil:
@@ -107,6 +107,7 @@ func newClient(ctx context.Context, rt *action.Runtime, sess *gcp.Session, o *op
 		cloudrun.WithPollInterval(poll),
 		cloudrun.WithReadyTimeout(o.timeout),
 		cloudrun.WithNote(runURL(rt)),
+		cloudrun.WithCancelBudget(action.CleanupBudget),
 	}
 	if deps.HTTPClient != nil {
 		opts = append(opts, cloudrun.WithHTTPClient(deps.HTTPClient))
@@ -144,25 +145,15 @@ func dispatch(ctx context.Context, c *cloudrun.Client, ref cloudrun.ServiceRef, 
 			Labels: o.labelMap, RevisionSuffix: o.revisionSuffix, Tag: o.tag,
 		})
 	case modeShift:
-		to, err := target(o)
-		if err != nil {
-			return nil, err
+		if o.split == nil {
+			return nil, missingTo(o.mode)
 		}
-		assign, err := traffic.ParseSpec(to)
-		if err != nil {
-			return nil, &action.InputError{Input: "to", Problem: err.Error()}
-		}
-		return c.Shift(ctx, cloudrun.ShiftRequest{Service: ref, To: assign})
+		return c.Shift(ctx, cloudrun.ShiftRequest{Service: ref, To: o.split})
 	case modeCanary:
-		to, err := target(o)
-		if err != nil {
-			return nil, err
+		if o.target == nil {
+			return nil, missingTo(o.mode)
 		}
-		a, err := traffic.ParseTarget(to)
-		if err != nil {
-			return nil, &action.InputError{Input: "to", Problem: err.Error()}
-		}
-		req := cloudrun.CanaryRequest{Service: ref, To: a, Steps: o.stepsPct, Bake: o.bakes, Gate: cloudrun.Gate{Interval: o.gateInterval}}
+		req := cloudrun.CanaryRequest{Service: ref, To: *o.target, Steps: o.stepsPct, Bake: o.bakes, Gate: cloudrun.Gate{Interval: o.gateInterval}}
 		if o.probePath != "" {
 			req.Gate.Probe = &cloudrun.Probe{Path: o.probePath, Status: o.probeStatus}
 		}
@@ -175,11 +166,8 @@ func dispatch(ctx context.Context, c *cloudrun.Client, ref cloudrun.ServiceRef, 
 		return c.Canary(ctx, req)
 	case modeRollback:
 		req := cloudrun.RollbackRequest{Service: ref}
-		if o.to != "" {
-			a, err := traffic.ParseTarget(o.to)
-			if err != nil {
-				return nil, &action.InputError{Input: "to", Problem: err.Error()}
-			}
+		if o.target != nil {
+			a := *o.target
 			req.To = &a
 		}
 		return c.Rollback(ctx, req)
@@ -187,16 +175,10 @@ func dispatch(ctx context.Context, c *cloudrun.Client, ref cloudrun.ServiceRef, 
 	return nil, &action.InputError{Input: "mode", Problem: fmt.Sprintf("%q is not a mode; use deploy, shift, canary or rollback", o.mode)}
 }
 
-// target returns the spec of a shift or canary: the to input, with percent when it is a single
-// name in mode shift.
-func target(o *options) (string, error) {
-	if o.to == "" { // refused by check; kept for callers that skip it
-		return "", &action.InputError{Input: "to", Problem: fmt.Sprintf("is required when mode is %s: a revision name, a tag (e.g. sha-1a2b3c4) or LATEST", o.mode)}
-	}
-	if o.mode == modeShift && !strings.Contains(o.to, "=") {
-		return fmt.Sprintf("%s=%d", o.to, o.percent), nil
-	}
-	return o.to, nil
+// missingTo is the error of a shift or canary without to: refused by check, kept for callers that
+// skip it.
+func missingTo(mode string) error {
+	return &action.InputError{Input: "to", Problem: fmt.Sprintf("is required when mode is %s: a revision name, a tag (e.g. sha-1a2b3c4) or LATEST", mode)}
 }
 
 // report writes the outputs and the step summary of a result.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/twittix/infra/internal/actiontest"
+	"github.com/twittix/infra/pkg/cloudbuild"
+	"github.com/twittix/infra/pkg/cloudrun"
 )
 
 func TestSignalsCancelOnceAndLeaveTimeToCleanUp(t *testing.T) {
@@ -55,5 +57,19 @@ func TestCleanupContextOutlivesTheCancelledOne(t *testing.T) {
 	}
 	if !errors.Is(ctx.Err(), context.Canceled) {
 		t.Fatal("unreachable")
+	}
+}
+
+// TestDomainDefaultsAreTheCleanupBudget checks the domain packages, which take the cleanup budget
+// from their caller, default to the same one.
+func TestDomainDefaultsAreTheCleanupBudget(t *testing.T) {
+	t.Parallel()
+	for name, d := range map[string]time.Duration{
+		"cloudbuild.DefaultCancelTimeout": cloudbuild.DefaultCancelTimeout,
+		"cloudrun.DefaultCancelBudget":    cloudrun.DefaultCancelBudget,
+	} {
+		if d != CleanupBudget {
+			t.Errorf("%s = %s, want CleanupBudget (%s)", name, d, CleanupBudget)
+		}
 	}
 }

@@ -16,21 +16,20 @@ import (
 const (
 	// cancelAttempts is how many times CancelBuild is sent at most.
 	cancelAttempts = 3
-	// cancelCallTimeout bounds one CancelBuild call, so that one that hangs leaves time for another.
-	cancelCallTimeout = 2 * time.Second
 	// cancelPause is the pause between two calls.
 	cancelPause = 200 * time.Millisecond
 )
 
 // Cancel cancels the build and returns it as Cloud Build answered (CANCELLED). It is made for a
 // job being cancelled: a call that fails transiently or hangs is sent again, briefly, while ctx
-// (which should carry the deadline of the whole cancellation) allows. A build already finished is
-// left as it is; the error then is Cloud Build's FAILED_PRECONDITION.
+// (which should carry the deadline of the whole cancellation) allows; each call has a share of
+// the cleanup budget (Options.CancelTimeout), so that one that hangs leaves time for another. A
+// build already finished is left as it is; the error then is Cloud Build's FAILED_PRECONDITION.
 func (c *Client) Cancel(ctx context.Context, b *cloudbuildpb.Build) (*cloudbuildpb.Build, error) {
 	var err error
 	for attempt := 1; ; attempt++ {
 		var got *cloudbuildpb.Build
-		callCtx, cancel := context.WithTimeout(ctx, cancelCallTimeout)
+		callCtx, cancel := context.WithTimeout(ctx, c.cancelTimeout/cancelAttempts)
 		got, err = c.builds.CancelBuild(callCtx, &cloudbuildpb.CancelBuildRequest{Name: b.Name, ProjectId: b.ProjectId, Id: b.Id})
 		cancel()
 		if err == nil {

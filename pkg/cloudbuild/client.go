@@ -23,15 +23,16 @@ type Options struct {
 	// LogPoll is how often the log object is read while the build runs (default 250ms, so a line
 	// shows within a second of being written); StatusPoll how often the build is read (default 1s).
 	LogPoll, StatusPoll time.Duration
-	// CancelTimeout bounds the cancellation of a build when the job is cancelled (default
-	// DefaultCancelTimeout).
+	// CancelTimeout is the cleanup budget: it bounds the whole cancellation of a build once the
+	// job is cancelled, its CancelBuild calls included (default DefaultCancelTimeout). A program
+	// passes the budget its runtime has for cleaning up (action.CleanupBudget).
 	CancelTimeout time.Duration
 }
 
-// DefaultCancelTimeout bounds the cancellation of a build when the job is cancelled. GitHub sends
-// SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that: CancelBuild must be sent, and
-// its answer read, well within that.
-const DefaultCancelTimeout = 5 * time.Second
+// DefaultCancelTimeout is the cleanup budget of a Client whose Options set none: the value of
+// action.CleanupBudget. GitHub sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+// that: CancelBuild must be sent, and its answer read, well within that.
+const DefaultCancelTimeout = 6 * time.Second
 
 // Client submits builds and follows them, through the Cloud Build and Cloud Storage clients it is
 // given.

@@ -13,8 +13,8 @@ import (
 	"github.com/twittix/infra/pkg/gcp"
 )
 
-// Request is one build, as the action's inputs describe it. Error messages name the inputs
-// (image, config, region, ...) after the fields.
+// Request is one build. Its errors are *FieldErrors naming its fields (Image, Config, Region,
+// ...).
 type Request struct {
 	// Project is the Google Cloud project ID.
 	Project string
@@ -71,66 +71,84 @@ func (r Request) location() string {
 }
 
 // Validate checks the request as far as it can without reading files or calling Google, and
-// reports every problem at once, each naming its input.
-func (r *Request) Validate() error {
+// reports every problem at once, each a *FieldError.
+func (r Request) Validate() error {
+	_, err := r.Check()
+	return err
+}
+
+// ValidRequest is a Request that passed its checks, with its region resolved: Check makes it,
+// RunValid runs it.
+type ValidRequest struct{ r Request }
+
+// Request returns the request, its Region resolved: the worker pool's when it named none.
+func (v ValidRequest) Request() Request { return v.r }
+
+// Location returns the region the build runs in, GlobalRegion for the global pool.
+func (v ValidRequest) Location() string { return v.r.location() }
+
+// Check validates the request as Validate does and returns it with its region resolved: when
+// a worker pool is given and no region, the region is the pool's.
+func (r Request) Check() (ValidRequest, error) {
 	var errs []error
-	bad := func(input, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", input, fmt.Sprintf(format, args...)))
+	bad := func(f Field, format string, args ...any) {
+		errs = append(errs, fieldError(f, format, args...))
 	}
 	if err := gcp.ValidateProjectID(r.Project); err != nil {
-		bad("project", "%v", err)
+		bad(FieldProject, "%v", err)
 	}
 	switch {
 	case r.Image == "" && r.Config == "":
-		bad("image", "set image (build the Dockerfile and push it) or config (run a cloudbuild.yaml)")
+		bad(FieldImage, "set %s (build the Dockerfile and push it) or %s (run a cloudbuild.yaml)", FieldImage, FieldConfig)
 	case r.Image != "" && r.Config != "":
-		bad("image", "image and config are mutually exclusive: image builds the directory's Dockerfile, config runs a cloudbuild.yaml")
+		bad(FieldImage, "%s and %s are mutually exclusive: %[1]s builds the directory's Dockerfile, %[2]s runs a cloudbuild.yaml", FieldImage, FieldConfig)
 	case r.Image != "":
 		if err := ValidateImage(r.Image); err != nil {
-			bad("image", "%v", err)
+			bad(FieldImage, "%v", err)
 		}
 	}
 	if r.Region != "" && r.Region != GlobalRegion {
 		if err := gcp.ValidateRegion(r.Region); err != nil {
-			bad("region", "%v", err)
+			bad(FieldRegion, "%v", err)
 		}
 	}
+	resolved := r
 	if r.WorkerPool != "" {
 		pool, err := r.poolName()
 		if err != nil {
-			bad("worker_pool", "%v", err)
+			bad(FieldWorkerPool, "%v", err)
 		} else if region := strings.Split(pool, "/")[3]; r.Region != "" && r.Region != region {
-			bad("worker_pool", "the pool %s is in %s but region is %s: builds run in their pool's region; drop region or make them match", pool, region, r.Region)
+			bad(FieldWorkerPool, "the pool %s is in %s but %s is %s: builds run in their pool's region; drop %[3]s or make them match", pool, region, FieldRegion, r.Region)
 		} else if r.Region == "" {
-			r.Region = region
+			resolved.Region = region
 		}
 	}
 	if r.ServiceAccount != "" {
 		if _, err := serviceAccountName(r.Project, r.ServiceAccount); err != nil {
-			bad("service_account", "%v", err)
+			bad(FieldServiceAccount, "%v", err)
 		}
 	}
 	if r.MachineType != "" {
 		if _, err := ParseMachineType(r.MachineType); err != nil {
-			bad("machine_type", "%v", err)
+			bad(FieldMachineType, "%v", err)
 		}
 	}
 	if r.Logging != "" {
 		if _, err := ParseLogging(r.Logging); err != nil {
-			bad("logging", "%v", err)
+			bad(FieldLogging, "%v", err)
 		}
 	}
 	if r.Timeout > 24*time.Hour {
-		bad("timeout", "%v is longer than Cloud Build's limit of 24h", r.Timeout)
+		bad(FieldTimeout, "%v is longer than Cloud Build's limit of 24h", r.Timeout)
 	}
 	if r.LogsBucket != "" {
 		if _, _, err := ParseGCSURL(r.LogsBucket); err != nil {
-			bad("logs_bucket", "%v", err)
+			bad(FieldLogsBucket, "%v", err)
 		}
 	}
 	if r.StagingDir != "" {
 		if _, _, err := ParseGCSURL(r.StagingDir); err != nil {
-			bad("staging_dir", "%v", err)
+			bad(FieldStagingDir, "%v", err)
 		}
 	}
 	for _, t := range r.Tags {
@@ -139,18 +157,21 @@ func (r *Request) Validate() error {
 			if strings.Contains(t, "/") {
 				hint = " (a ref name such as feature/x cannot be a tag as it is: replace its '/')"
 			}
-			bad("tags", "%q is not a valid build tag: use letters, digits, '_', '.' and '-', starting with a letter, digit or '_', at most 128 characters%s", t, hint)
+			bad(FieldTags, "%q is not a valid build tag: use letters, digits, '_', '.' and '-', starting with a letter, digit or '_', at most 128 characters%s", t, hint)
 		}
 	}
 	if len(r.Tags) > maxTags-1 {
-		bad("tags", "%d tags given; Cloud Build accepts at most %d, and the action adds one (gha-RUNID-ATTEMPT-NONCE)", len(r.Tags), maxTags)
+		bad(FieldTags, "%d tags given; Cloud Build accepts at most %d, and the action adds one (gha-RUNID-ATTEMPT-NONCE)", len(r.Tags), maxTags)
 	}
 	for k := range r.Substitutions {
 		if err := subst.CheckKey(k); err != nil {
-			bad("substitutions", "%v", err)
+			bad(FieldSubstitutions, "%v", err)
 		}
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return ValidRequest{}, err
+	}
+	return ValidRequest{r: resolved}, nil
 }
 
 var buildTagRE = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)

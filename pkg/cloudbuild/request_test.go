@@ -58,23 +58,36 @@ func TestRequestValidate(t *testing.T) {
 	if err == nil {
 		t.Fatal("Validate() = nil, want errors")
 	}
-	var inputs []string
+	var named []string
 	for _, line := range strings.Split(err.Error(), "\n") {
-		in, _, _ := strings.Cut(line, ":")
-		inputs = append(inputs, in)
+		field, _, _ := strings.Cut(line, ":")
+		named = append(named, field)
 	}
-	want := []string{"project", "image", "region", "worker_pool", "service_account", "machine_type", "logging", "timeout", "logs_bucket", "staging_dir", "tags", "substitutions"}
-	if diff := cmp.Diff(want, inputs); diff != "" {
-		t.Errorf("inputs named (-want +got):\n%s\nerrors:\n%v", diff, err)
+	want := []Field{FieldProject, FieldImage, FieldRegion, FieldWorkerPool, FieldServiceAccount, FieldMachineType, FieldLogging, FieldTimeout, FieldLogsBucket, FieldStagingDir, FieldTags, FieldSubstitutions}
+	if diff := cmp.Diff(want, fieldsOf(err)); diff != "" {
+		t.Errorf("fields of the errors (-want +got):\n%s\nerrors:\n%v", diff, err)
+	}
+	if !cmp.Equal(named, fieldNames(want)) {
+		t.Errorf("messages name %q, want the fields %q", named, want)
 	}
 
 	good := Request{Project: "my-project", Image: "gcr.io/my-project/api", WorkerPool: "projects/my-project/locations/europe-west1/workerPools/p",
 		ServiceAccount: "b@my-project.iam.gserviceaccount.com", MachineType: "E2_HIGHCPU_8", Logging: "cloud-logging-only", Tags: []string{"v1.2", "main"}}
-	if err := good.Validate(); err != nil {
-		t.Fatalf("Validate(good) = %v", err)
+	valid, err := good.Check()
+	if err != nil {
+		t.Fatalf("Check(good) = %v", err)
 	}
-	if good.Region != "europe-west1" {
-		t.Errorf("Region = %q, want the worker pool's region", good.Region)
+	if got := valid.Request().Region; got != "europe-west1" {
+		t.Errorf("Region = %q, want the worker pool's region", got)
+	}
+	if got := valid.Location(); got != "europe-west1" {
+		t.Errorf("Location() = %q, want the worker pool's region", got)
+	}
+	if good.Region != "" {
+		t.Errorf("Check changed the request it was given: Region = %q", good.Region)
+	}
+	if err := good.Validate(); err != nil {
+		t.Errorf("Validate(good) = %v", err)
 	}
 	mismatch := Request{Project: "my-project", Image: "gcr.io/my-project/api", Region: "us-central1", WorkerPool: "projects/my-project/locations/europe-west1/workerPools/p"}
 	if err := mismatch.Validate(); err == nil || !strings.Contains(err.Error(), "builds run in their pool's region") {
@@ -154,7 +167,7 @@ options:
 	}
 
 	_, err = Prepare(Request{Project: "p-project", Dir: dir, Config: filepath.Join(dir, "cloudbuild.yaml"), Substitutions: map[string]string{"_EXTRA": "1"}})
-	if err == nil || !strings.Contains(err.Error(), `substitutions: key "_EXTRA" in the substitution data is not matched in the template`) {
+	if err == nil || !strings.Contains(err.Error(), `Substitutions: key "_EXTRA" in the substitution data is not matched in the template`) {
 		t.Errorf("Prepare(unused substitution) = %v", err)
 	}
 
@@ -178,7 +191,7 @@ func TestPrepareServiceAccountNeedsLogs(t *testing.T) {
 	t.Parallel()
 	dir := tree(t, map[string]string{"Dockerfile": "FROM scratch\n"})
 	r := Request{Project: "p-project", Dir: dir, Image: "gcr.io/p-project/api", ServiceAccount: "b@p-project.iam.gserviceaccount.com"}
-	if _, err := Prepare(r); err == nil || !strings.Contains(err.Error(), "service_account: Cloud Build needs a logs bucket") {
+	if _, err := Prepare(r); err == nil || !strings.Contains(err.Error(), "ServiceAccount: Cloud Build needs a logs bucket of yours when the build runs as a service account: set LogsBucket (gs://BUCKET), or Logging to") {
 		t.Fatalf("Prepare(service account, default logs) = %v", err)
 	}
 	r.LogsBucket = "gs://p-logs/builds"
@@ -194,7 +207,7 @@ func TestPrepareServiceAccountNeedsLogs(t *testing.T) {
 func TestValidateTags(t *testing.T) {
 	t.Parallel()
 	r := Request{Project: "my-project", Image: image, Tags: []string{"api", "feature/login"}}
-	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), `tags: "feature/login" is not a valid build tag`) ||
+	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), `Tags: "feature/login" is not a valid build tag`) ||
 		!strings.Contains(err.Error(), "replace its '/'") {
 		t.Errorf("Validate(ref name as tag) = %v, want the tag refused with a hint", err)
 	}
@@ -210,4 +223,24 @@ func TestValidateTags(t *testing.T) {
 	if err := r.Validate(); err != nil {
 		t.Errorf("Validate(%d tags) = %v", len(r.Tags), err)
 	}
+}
+
+func fieldNames(fields []Field) []string {
+	var out []string
+	for _, f := range fields {
+		out = append(out, string(f))
+	}
+	return out
+}
+
+// fieldsOf returns the fields of the *FieldErrors joined in err, in order.
+func fieldsOf(err error) []Field {
+	var out []Field
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var fe *FieldError
+		if errors.As(e, &fe) {
+			out = append(out, fe.Field)
+		}
+	}
+	return out
 }

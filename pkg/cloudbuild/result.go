@@ -150,6 +150,11 @@ type BuildError struct {
 }
 
 func (e *BuildError) Error() string {
+	return e.Message(func(f Field) string { return string(f) })
+}
+
+// Message formats the error with the fields of the request it refers to named by name.
+func (e *BuildError) Message(name func(Field) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "build %s finished with status %s", e.BuildID, e.Status)
 	if e.Step != nil {
@@ -160,7 +165,7 @@ func (e *BuildError) Error() string {
 	}
 	switch e.Status {
 	case "TIMEOUT":
-		b.WriteString("; raise the timeout input if the build needs longer")
+		fmt.Fprintf(&b, "; raise the %s input if the build needs longer", name(FieldTimeout))
 	case "EXPIRED":
 		b.WriteString("; the build waited in the queue longer than its queue TTL: check the worker pool's capacity")
 	}

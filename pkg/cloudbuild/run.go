@@ -19,18 +19,25 @@ import (
 func ListFiles(r Request) (*source.Listing, error) {
 	l, err := source.List(r.Dir, source.ListOptions{IgnoreFile: r.IgnoreFile})
 	if err != nil {
-		return nil, fmt.Errorf("source: %w", err)
+		return nil, fieldError(FieldDir, "%v", err)
 	}
 	return l, nil
 }
 
-// Run does a whole build: checks the request, prepares the Build, uploads the source, submits the
-// build and, unless r.Async, follows it to the end, streaming its log. The error is a *BuildError
-// when the build ran and did not succeed; the result is then set too.
+// Run does a whole build: checks the request (Request.Check), then runs it as RunValid does.
 func (c *Client) Run(ctx context.Context, r Request) (*Result, error) {
-	if err := r.Validate(); err != nil {
+	v, err := r.Check()
+	if err != nil {
 		return nil, err
 	}
+	return c.RunValid(ctx, v)
+}
+
+// RunValid does a whole build of a checked request: prepares the Build, uploads the source,
+// submits the build and, unless Async, follows it to the end, streaming its log. The error is a
+// *BuildError when the build ran and did not succeed; the result is then set too.
+func (c *Client) RunValid(ctx context.Context, v ValidRequest) (*Result, error) {
+	r := v.Request()
 	prepared, err := Prepare(r)
 	if err != nil {
 		return nil, err
@@ -43,7 +50,7 @@ func (c *Client) Run(ctx context.Context, r Request) (*Result, error) {
 		return nil, err
 	}
 	if r.Image != "" && !slices.Contains(listing.Paths(), "Dockerfile") {
-		return nil, fmt.Errorf("source: the Dockerfile is excluded from the upload by the %s rules; remove it from the ignore file", listing.Rules.Source)
+		return nil, fieldError(FieldDir, "the Dockerfile is excluded from the upload by the %s rules; remove it from the ignore file", listing.Rules.Source)
 	}
 	c.describe(listing)
 	staged, err := c.Stage(ctx, r.Project, r.StagingDir, listing)
@@ -81,8 +88,8 @@ func (c *Client) Run(ctx context.Context, r Request) (*Result, error) {
 	return res, err
 }
 
-// explainLocation makes the service's refusal of a region it does not serve name the region
-// input: well-formed regions are not checked against a list (regions are added over time), so
+// explainLocation makes the service's refusal of a region it does not serve a *FieldError of the
+// Region: well-formed regions are not checked against a list (regions are added over time), so
 // this is where a mistyped one shows.
 func explainLocation(location string, err error) error {
 	if location == GlobalRegion || status.Code(err) != codes.InvalidArgument {
@@ -96,7 +103,7 @@ func explainLocation(location string, err error) error {
 	if closest != "" {
 		hint = fmt.Sprintf(" (did you mean %s?)", closest)
 	}
-	return fmt.Errorf("region: Cloud Build refused the build in %q, a region this action does not know%s; check the region input: %w", location, hint, err)
+	return fieldError(FieldRegion, "Cloud Build refused the build in %q, a region this action does not know%s; check the %s input: %v", location, hint, FieldRegion, err)
 }
 
 // describe says what is uploaded, as gcloud does, with what was left out.

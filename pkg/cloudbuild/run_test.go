@@ -172,7 +172,7 @@ func TestRunFailures(t *testing.T) {
 			status: "FAILURE", step: `Step #1 "test" (golang)`, lastLineIs: `Finished Step #1 - "test"`,
 			errHas: []string{`ended with FAILURE`, `build step 1 "golang" failed: step exited with non-zero status: 2`, "Last lines of the log:", `Step #1 - "test": FAIL: TestX`}},
 		{name: "timeout", yaml: "steps:\n- id: slow\n  name: ubuntu\n  entrypoint: bash\n  args: ['-c', 'echo starting; sleep 60']\n", timeout: 300 * time.Millisecond,
-			status: "TIMEOUT", step: `Step #0 "slow" (ubuntu)`, errHas: []string{"finished with status TIMEOUT", "raise the timeout input", `Step #0 - "slow": starting`}},
+			status: "TIMEOUT", step: `Step #0 "slow" (ubuntu)`, errHas: []string{"finished with status TIMEOUT", "raise the Timeout input", `Step #0 - "slow": starting`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -284,7 +284,7 @@ func TestRunUnknownRegion(t *testing.T) {
 
 	// A region the service does not serve: its INVALID_ARGUMENT, explained.
 	_, err = e.client.Run(ctx, Request{Project: testProject, Region: "europe-west99", Dir: dir, Image: image})
-	if err == nil || !strings.Contains(err.Error(), `region: Cloud Build refused the build in "europe-west99", a region this action does not know (did you mean europe-west9?); check the region input`) ||
+	if err == nil || !strings.Contains(err.Error(), `Region: Cloud Build refused the build in "europe-west99", a region this action does not know (did you mean europe-west9?); check the Region input`) ||
 		!strings.Contains(err.Error(), "Cloud Build is not available in this location") {
 		t.Fatalf("Run(unknown region) = %v, want the service's refusal naming the region input", err)
 	}
@@ -306,7 +306,7 @@ func TestRunStagingBuckets(t *testing.T) {
 	other := newEnv(t, fakecloudbuild.Options{})
 	other.fake.GCS.CreateBucket("twittix-test_cloudbuild", "attacker-project")
 	_, err := other.client.Run(ctx, Request{Project: testProject, Dir: dir, Image: image})
-	if err == nil || !strings.Contains(err.Error(), "staging_dir: a bucket named twittix-test_cloudbuild already exists and is owned by another project") {
+	if err == nil || !strings.Contains(err.Error(), "StagingDir: a bucket named twittix-test_cloudbuild already exists and is owned by another project; set StagingDir to a bucket of yours") {
 		t.Fatalf("Run(default bucket of another project) = %v", err)
 	}
 	if n := len(other.fake.Builds()); n != 0 {

@@ -60,7 +60,7 @@ func (c *Client) Stage(ctx context.Context, project, stagingDir string, l *sourc
 	if stagingDir != "" {
 		var err error
 		if bucket, prefix, err = ParseGCSURL(stagingDir); err != nil {
-			return nil, fmt.Errorf("staging_dir: %w", err)
+			return nil, fieldError(FieldStagingDir, "%v", err)
 		}
 		isDefault = false
 	}
@@ -142,7 +142,7 @@ func (c *Client) ensureBucket(ctx context.Context, project, bucket string, isDef
 		}
 	case err != nil:
 		if gcp.IsPermissionDenied(err) && isDefault {
-			return fmt.Errorf("staging_dir: the default staging bucket gs://%s exists but cannot be read; it may belong to another project: set staging_dir to a bucket of yours (%w)", bucket, gcp.Explain(err))
+			return fieldError(FieldStagingDir, "the default staging bucket gs://%s exists but cannot be read; it may belong to another project: set %s to a bucket of yours (%v)", bucket, FieldStagingDir, gcp.Explain(err))
 		}
 		return fmt.Errorf("failed to read the staging bucket gs://%s: %w", bucket, gcp.Explain(err))
 	}
@@ -154,7 +154,7 @@ func (c *Client) ensureBucket(ctx context.Context, project, bucket string, isDef
 		return fmt.Errorf("failed to list the buckets of project %s: %w", project, gcp.Explain(err))
 	}
 	if !owned {
-		return fmt.Errorf("staging_dir: a bucket named %s already exists and is owned by another project; set staging_dir to a bucket of yours (gs://BUCKET/source)", bucket)
+		return fieldError(FieldStagingDir, "a bucket named %s already exists and is owned by another project; set %s to a bucket of yours (gs://BUCKET/source)", bucket, FieldStagingDir)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,17 +172,9 @@ func TestCancelBudget(t *testing.T) {
 	c := New(e.client.builds, e.store, Options{Logger: e.log, Retry: &gcp.RetryPolicy{Attempts: 2, Initial: time.Millisecond}, LogPoll: 20 * time.Millisecond, StatusPoll: 30 * time.Millisecond})
 	e.fake.Hang("CancelBuild", 100)
 	dir := tree(t, map[string]string{"cloudbuild.yaml": "steps:\n- name: ubuntu\n  entrypoint: bash\n  args: ['-c', 'echo working; sleep 60']\n"})
-	ctx, cancel := context.WithCancelCause(context.Background())
-	var cancelledAt time.Time
-	go func() {
-		for !strings.Contains(e.log.text(), "working") {
-			time.Sleep(5 * time.Millisecond)
-		}
-		cancelledAt = time.Now()
-		cancel(errors.New("SIGINT"))
-	}()
+	ctx, cancelledAt := cancelOnceLogged(e, "working", errors.New("SIGINT"))
 	res, err := c.Run(ctx, Request{Project: testProject, Dir: dir, Config: filepath.Join(dir, "cloudbuild.yaml")})
-	took := time.Since(cancelledAt)
+	took := time.Since(cancelledAt())
 	if took > DefaultCancelTimeout+time.Second {
 		t.Errorf("the cancellation took %v, want at most about %v", took, DefaultCancelTimeout)
 	}
@@ -195,4 +188,45 @@ func TestCancelBudget(t *testing.T) {
 	if !strings.Contains(e.log.text(), "the cancellation of build "+res.BuildID+" could not be confirmed") {
 		t.Errorf("log:\n%s", e.log.text())
 	}
+}
+
+// TestCancelCallsShareTheBudget checks the CancelBuild calls after a job is cancelled take their
+// deadlines from the cleanup budget given in Options: each a share of it, so that a call that
+// hangs leaves time for another within the budget.
+func TestCancelCallsShareTheBudget(t *testing.T) {
+	t.Parallel()
+	const budget = 900 * time.Millisecond
+	e := newEnv(t, fakecloudbuild.Options{})
+	c := New(e.client.builds, e.store, Options{Logger: e.log, Retry: &gcp.RetryPolicy{Attempts: 2, Initial: time.Millisecond}, LogPoll: 20 * time.Millisecond, StatusPoll: 30 * time.Millisecond, CancelTimeout: budget})
+	e.fake.Hang("CancelBuild", 100)
+	dir := tree(t, map[string]string{"cloudbuild.yaml": "steps:\n- name: ubuntu\n  entrypoint: bash\n  args: ['-c', 'echo working; sleep 60']\n"})
+	ctx, _ := cancelOnceLogged(e, "working", errors.New("SIGINT"))
+	if _, err := c.Run(ctx, Request{Project: testProject, Dir: dir, Config: filepath.Join(dir, "cloudbuild.yaml")}); err == nil {
+		t.Fatal("Run() = nil, want the unconfirmed cancellation")
+	}
+	budgets := e.fake.Budgets("CancelBuild")
+	if len(budgets) < 2 {
+		t.Fatalf("CancelBuild calls with a deadline: %v, want at least 2", budgets)
+	}
+	for i, left := range budgets {
+		if left <= 0 || left > budget/cancelAttempts {
+			t.Errorf("CancelBuild call %d had %s left, want a share of the budget: at most %s", i+1, left, budget/cancelAttempts)
+		}
+	}
+}
+
+// cancelOnceLogged returns a context cancelled with cause once the log of e shows text, as a job
+// is cancelled while its build runs, and a function that returns when it was cancelled (to call
+// once the context is done).
+func cancelOnceLogged(e *env, text string, cause error) (ctx context.Context, cancelledAt func() time.Time) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	at := make(chan time.Time, 1)
+	go func() {
+		for !strings.Contains(e.log.text(), text) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		at <- time.Now()
+		cancel(cause)
+	}()
+	return ctx, sync.OnceValue(func() time.Time { return <-at })
 }

@@ -42,24 +42,9 @@ type Step struct {
 func (r CanaryRequest) Validate(hasMetrics bool) error {
 	errs := []error{r.Service.Validate()}
 	if len(r.Steps) == 0 {
-		errs = append(errs, errors.New("no canary steps: give increasing percents, e.g. 10,50,100"))
+		errs = append(errs, &FieldError{Field: FieldSteps, Err: errors.New("no canary steps: give increasing percents, e.g. 10,50,100")})
 	}
-	for i, p := range r.Steps {
-		if p < 1 || p > 100 {
-			errs = append(errs, fmt.Errorf("canary step %d is %d%%: steps are percents from 1 to 100", i+1, p))
-		}
-		if i > 0 && p <= r.Steps[i-1] {
-			errs = append(errs, fmt.Errorf("canary steps must increase: step %d (%d%%) is not above step %d (%d%%)", i+1, p, i, r.Steps[i-1]))
-		}
-	}
-	if n := len(r.Bake); n != 1 && n != len(r.Steps) {
-		errs = append(errs, fmt.Errorf("%d bake times for %d steps: give one bake time for all steps or one per step", n, len(r.Steps)))
-	}
-	for _, b := range r.Bake {
-		if b < 0 {
-			errs = append(errs, fmt.Errorf("bake time %s is negative", b))
-		}
-	}
+	errs = append(errs, CheckSteps(r.Steps), CheckBakes(len(r.Steps), r.Bake))
 	errs = append(errs, r.Gate.validate(hasMetrics))
 	return errors.Join(errs...)
 }

@@ -69,7 +69,6 @@ type Client struct {
 	progress     *logging.Progress
 	poll         time.Duration
 	readyTimeout time.Duration
-	attempts     int
 	cancelBudget time.Duration
 	note         string
 	now          func() time.Time
@@ -96,17 +95,15 @@ func WithPollInterval(d time.Duration) Option { return func(c *Client) { c.poll 
 // WithReadyTimeout bounds the wait for a new revision to become Ready (default 10m).
 func WithReadyTimeout(d time.Duration) Option { return func(c *Client) { c.readyTimeout = d } }
 
-// WithAttempts sets how many times a write is planned when the service keeps changing under it
-// (default 3).
-func WithAttempts(n int) Option { return func(c *Client) { c.attempts = max(n, 1) } }
-
-// DefaultCancelBudget is how long a cancelled canary has to put the traffic back. A cancelled
-// GitHub Actions job gets SIGINT, SIGTERM 7.5 seconds later and SIGKILL 2.5 seconds after that:
-// the rollback must be written in the first seconds, leaving time to report.
+// DefaultCancelBudget is how long a cancelled canary has to put the traffic back when no
+// WithCancelBudget sets it: the value of action.CleanupBudget. A cancelled GitHub Actions job gets
+// SIGINT, SIGTERM 7.5 seconds later and SIGKILL 2.5 seconds after that: the rollback must be
+// written in the first seconds, leaving time to report.
 const DefaultCancelBudget = 6 * time.Second
 
-// WithCancelBudget sets how long a cancelled canary has to put the traffic back (default
-// DefaultCancelBudget).
+// WithCancelBudget sets the cleanup budget: how long a cancelled canary has to put the traffic
+// back (default DefaultCancelBudget). A program passes the budget its runtime has for cleaning
+// up (action.CleanupBudget).
 func WithCancelBudget(d time.Duration) Option {
 	return func(c *Client) {
 		if d > 0 {
@@ -127,7 +124,6 @@ func New(api API, opts ...Option) *Client {
 		log:          logging.Discard,
 		poll:         2 * time.Second,
 		readyTimeout: 10 * time.Minute,
-		attempts:     3,
 		cancelBudget: DefaultCancelBudget,
 		now:          time.Now,
 	}
@@ -161,12 +157,29 @@ type Result struct {
 	MetricGate *MetricGate
 }
 
+// NotFoundError is a service that is not where its ServiceRef says: a revision is deployed to,
+// and traffic moved in, an existing service only.
+type NotFoundError struct {
+	Ref ServiceRef
+	Err error // Cloud Run's NOT_FOUND
+}
+
+// Where says which service was not found where.
+func (e *NotFoundError) Where() string {
+	return fmt.Sprintf("service %s not found in project %s, region %s", e.Ref.Service, e.Ref.Project, e.Ref.Region)
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("%s: check the service's name, project and region (revisions are deployed to an existing service; create it once with `gcloud run deploy`): %v", e.Where(), e.Err)
+}
+
+func (e *NotFoundError) Unwrap() error { return e.Err }
+
 // getService reads the service, explaining a missing one.
 func (c *Client) getService(ctx context.Context, ref ServiceRef) (*runpb.Service, error) {
 	svc, err := c.api.GetService(ctx, ref.Name())
 	if isNotFound(err) {
-		return nil, fmt.Errorf("service %s not found in project %s, region %s: check the service, project and region inputs (this action deploys revisions of an existing service; create it once with `gcloud run deploy`): %w",
-			ref.Service, ref.Project, ref.Region, err)
+		return nil, &NotFoundError{Ref: ref, Err: err}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to read service %s: %w", ref.Service, err)
@@ -191,6 +204,9 @@ func (e *ConflictError) Error() string {
 }
 
 func (e *ConflictError) Unwrap() error { return e.Err }
+
+// writeAttempts is how many times a write is planned when the service keeps changing under it.
+const writeAttempts = 3
 
 // write plans a change from svc and writes it with svc's etag. When Cloud Run refuses the etag,
 // the service is read again: if it carries this very write (its answer was lost and the retry
@@ -223,7 +239,7 @@ func (c *Client) write(ctx context.Context, ref ServiceRef, svc *runpb.Service, 
 			after, err := c.settled(ctx, ref, current)
 			return svc, after, err
 		}
-		if attempt >= c.attempts {
+		if attempt >= writeAttempts {
 			return svc, nil, &ConflictError{Service: ref.Service, Attempts: attempt, Err: err}
 		}
 		c.log.Warnf("service %s changed since it was read (its etag %s is stale): re-planning the change on its current state", ref.Service, svc.GetEtag())

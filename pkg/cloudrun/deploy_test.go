@@ -11,6 +11,8 @@ import (
 
 	"cloud.google.com/go/run/apiv2/runpb"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/twittix/infra/internal/testenv/fakerun"
 	"github.com/twittix/infra/pkg/cloudrun"
@@ -133,7 +135,7 @@ func TestDeployBadInputs(t *testing.T) {
 		req  cloudrun.DeployRequest
 		want []string
 	}{
-		{name: "missing service", req: cloudrun.DeployRequest{Service: missing, Image: "img:2"}, want: []string{"service nope not found in project twittix-prod, region europe-west1", "check the service, project and region inputs"}},
+		{name: "missing service", req: cloudrun.DeployRequest{Service: missing, Image: "img:2"}, want: []string{"service nope not found in project twittix-prod, region europe-west1: check the service's name, project and region"}},
 		{name: "all problems at once", req: cloudrun.DeployRequest{Service: cloudrun.ServiceRef{Project: "twittix-prod", Region: "europe-west1", Service: "Web"}, Tag: "Bad_Tag"},
 			want: []string{`service name "Web" is invalid`, "the image is empty", `tag "Bad_Tag" is invalid`}},
 		{name: "unknown container", req: cloudrun.DeployRequest{Service: ref, Image: "img:2", Container: "sidecar"}, want: []string{`container "sidecar" is not in the service's template`}},
@@ -144,6 +146,11 @@ func TestDeployBadInputs(t *testing.T) {
 			_, err := e.client.Deploy(context.Background(), tc.req)
 			wantErr(t, err, tc.want...)
 		})
+	}
+	_, err := e.client.Deploy(context.Background(), cloudrun.DeployRequest{Service: missing, Image: "img:2"})
+	var nf *cloudrun.NotFoundError
+	if !errors.As(err, &nf) || nf.Ref != missing || status.Code(err) != codes.NotFound {
+		t.Errorf("Deploy(missing service) = %v, want a *NotFoundError of %v with Cloud Run's NOT_FOUND", err, missing)
 	}
 }
 

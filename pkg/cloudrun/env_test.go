@@ -1,11 +1,9 @@
 package cloudrun_test
 
 import (
-	"bytes"
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	run "cloud.google.com/go/run/apiv2"
 	"cloud.google.com/go/run/apiv2/runpb"
 
+	"github.com/twittix/infra/internal/actiontest"
 	"github.com/twittix/infra/internal/testenv/fakemonitoring"
 	"github.com/twittix/infra/internal/testenv/fakerun"
 	"github.com/twittix/infra/pkg/cloudrun"
@@ -33,30 +32,13 @@ type env struct {
 	mon    *fakemonitoring.Server
 	client *cloudrun.Client
 	first  string // the first revision
-	log    *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	log    *actiontest.SyncBuffer
 }
 
 func newEnv(t *testing.T, opts ...cloudrun.Option) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{run: fakerun.Start(t), mon: fakemonitoring.Start(t), log: &syncBuffer{}}
+	e := &env{run: fakerun.Start(t), mon: fakemonitoring.Start(t), log: &actiontest.SyncBuffer{}}
 	svc, err := e.run.AddService(ref.Name(), "img:1")
 	if err != nil {
 		t.Fatal(err)

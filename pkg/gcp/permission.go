@@ -79,9 +79,6 @@ var roles = map[string]string{
 	"artifactregistry.repositories.downloadArtifacts": "roles/artifactregistry.reader",
 }
 
-// RoleFor returns a predefined role that grants permission, or "".
-func RoleFor(permission string) string { return roles[permission] }
-
 var (
 	quotedPermissionRE = regexp.MustCompile(`[Pp]ermission '([a-zA-Z]+(?:\.[a-zA-Z]+)+)' denied`)
 	accessPermissionRE = regexp.MustCompile(`does not have ([a-zA-Z]+(?:\.[a-zA-Z]+)+) access`)

@@ -9,7 +9,6 @@ import (
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
-	"github.com/twittix/infra/pkg/cloudbuild/subst"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -43,7 +42,7 @@ func (s *Server) run(st *buildState, forced *forcedOutcome) {
 	for k, v := range b.Substitutions {
 		values[k] = v
 	}
-	subst.Apply(b, values)
+	substituteBuild(b, values)
 	r := &runner{s: s, st: st, b: b, images: map[string]string{}, pushed: map[string]string{}}
 	if err := r.queue(); err != nil {
 		r.stop(err)

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"net"
 	"path"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +62,7 @@ type Server struct {
 	order   []string               // build IDs by creation
 	faults  []rpcFault
 	calls   map[string]int
+	budgets map[string][]time.Duration // per method, the time each call had left until its deadline
 	outcome []forcedOutcome
 }
 
@@ -87,7 +89,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Regions == nil {
 		opts.Regions = gcp.Regions
 	}
-	s := &Server{opts: opts, GCS: opts.GCS, done: make(chan struct{}), builds: map[string]*buildState{}, calls: map[string]int{}}
+	s := &Server{opts: opts, GCS: opts.GCS, done: make(chan struct{}), builds: map[string]*buildState{}, calls: map[string]int{}, budgets: map[string][]time.Duration{}}
 	if s.GCS == nil {
 		g, err := NewGCS()
 		if err != nil {
@@ -205,10 +207,21 @@ func (s *Server) Calls(method string) int {
 	return s.calls[method]
 }
 
+// Budgets returns, for each call of method received with a deadline, the time it had left until
+// that deadline as it arrived (the gRPC deadline the client sent).
+func (s *Server) Budgets(method string) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.budgets[method])
+}
+
 func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	method := path.Base(info.FullMethod)
 	s.mu.Lock()
 	s.calls[method]++
+	if deadline, ok := ctx.Deadline(); ok {
+		s.budgets[method] = append(s.budgets[method], time.Until(deadline))
+	}
 	var fault *rpcFault
 	for i := range s.faults {
 		if f := &s.faults[i]; f.left > 0 && f.method == method {

@@ -7,7 +7,6 @@ import (
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"github.com/distribution/reference"
-	"github.com/twittix/infra/pkg/cloudbuild/subst"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -33,10 +32,10 @@ func validate(b *cloudbuildpb.Build, location string) error {
 			add("invalid timeout %v: the build timeout must be greater than 0 and at most %v", timeout, maxTimeout)
 		}
 	}
-	report := subst.Check(b)
-	problems = append(problems, report.Errors...)
-	if !subst.AllowLoose(b) {
-		problems = append(problems, report.Loose...)
+	errs, loose := checkSubstitutions(b)
+	problems = append(problems, errs...)
+	if b.GetOptions().GetSubstitutionOption() != cloudbuildpb.BuildOptions_ALLOW_LOOSE {
+		problems = append(problems, loose...)
 	}
 	problems = append(problems, checkSteps(b.Steps, timeout)...)
 	if len(b.Images) > maxImages {
@@ -123,7 +122,7 @@ func checkAfterSubstitution(b *cloudbuildpb.Build) []string {
 	for k, v := range c.Substitutions {
 		values[k] = v
 	}
-	subst.Apply(c, values)
+	substituteBuild(c, values)
 	var problems []string
 	for i, s := range c.Steps {
 		if s.Name == "" {

@@ -110,16 +110,13 @@ func handleSpaces(line string) string {
 }
 
 // Matches reports whether the pattern matches path (relative, "/"-separated); isDir says whether
-// path is a directory. A negated pattern matches the same paths; the caller looks at Negated.
+// path is a directory. A negated pattern matches the same paths; the caller looks at whether it is negated.
 func (p Pattern) Matches(path string, isDir bool) bool {
 	if p.mustBeDir && !isDir {
 		return false
 	}
 	return matchParts(p.parts, path, false)
 }
-
-// Negated reports whether the pattern re-includes what it matches ("!" lines).
-func (p Pattern) Negated() bool { return p.negated }
 
 // matchParts is gcloud's right-to-left glob match: the last pattern part must match the last path
 // component, and the remaining parts the remaining path. A pattern without a leading "/" thus

@@ -1,0 +1,62 @@
+package cloudbuild
+
+import (
+	"errors"
+
+	cb "github.com/twittix/infra/pkg/cloudbuild"
+)
+
+// inputOf names the fields of a build request after the inputs that set them: the one table of
+// the action from the domain's fields to its inputs.
+var inputOf = map[cb.Field]string{
+	cb.FieldProject:        "project",
+	cb.FieldRegion:         "region",
+	cb.FieldDir:            "source",
+	cb.FieldImage:          "image",
+	cb.FieldConfig:         "config",
+	cb.FieldSubstitutions:  "substitutions",
+	cb.FieldWorkerPool:     "worker_pool",
+	cb.FieldServiceAccount: "service_account",
+	cb.FieldMachineType:    "machine_type",
+	cb.FieldTimeout:        "timeout",
+	cb.FieldLogsBucket:     "logs_bucket",
+	cb.FieldLogging:        "logging",
+	cb.FieldTags:           "tags",
+	cb.FieldStagingDir:     "staging_dir",
+}
+
+// inputName returns the input that sets field f.
+func inputName(f cb.Field) string {
+	if name, ok := inputOf[f]; ok {
+		return name
+	}
+	return string(f)
+}
+
+// inputError is a *cb.FieldError or *cb.BuildError told in terms of the action's inputs.
+type inputError struct {
+	msg string
+	err error
+}
+
+func (e *inputError) Error() string { return e.msg }
+func (e *inputError) Unwrap() error { return e.err }
+
+// namedAfterInputs returns err with its *cb.FieldErrors (alone or joined) and *cb.BuildError
+// naming the action's inputs instead of the request's fields.
+func namedAfterInputs(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var parts []error
+		for _, e := range j.Unwrap() {
+			parts = append(parts, namedAfterInputs(e))
+		}
+		return errors.Join(parts...)
+	}
+	switch e := err.(type) {
+	case *cb.FieldError:
+		return &inputError{msg: e.Message(inputName), err: e}
+	case *cb.BuildError:
+		return &inputError{msg: e.Message(inputName), err: e}
+	}
+	return err
+}
