@@ -31,7 +31,7 @@ var Command = action.Command{
 func run(ctx context.Context, rt *action.Runtime, o *options) error {
 	// Each secret value alone is masked before anything else is printed: the input's masks are
 	// its whole KEY=VALUE lines, and a value can show alone (interpolated in a command, say).
-	secretEnv, err := swarm.ParseEnvString(o.envSecrets, "env_secrets")
+	secretEnv, err := swarm.ParseEnvString(o.envSecrets)
 	if err != nil {
 		return &action.InputError{Input: "env_secrets", Problem: err.Error()}
 	}
@@ -108,7 +108,7 @@ func (o *options) deployOptions(rt *action.Runtime, secretEnv map[string]string)
 	opts := swarm.DefaultOptions(o.stack, o.composeFiles...)
 	opts.EnvFiles = o.envFiles
 	opts.Root = rt.Workspace()
-	env, err := swarm.ParseEnvString(o.env, "env")
+	env, err := swarm.ParseEnvString(o.env)
 	if err != nil {
 		return opts, &action.InputError{Input: "env", Problem: err.Error()}
 	}

@@ -15,9 +15,11 @@ type FileError struct {
 	Err    error
 }
 
-// Error formats the error as "file:line: message".
+// Error formats the error as "file:line: message", or "line 3: message" without a file.
 func (e *FileError) Error() string {
 	switch {
+	case e.Line > 0 && e.File == "":
+		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
 	case e.Line > 0:
 		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
 	case e.File != "":

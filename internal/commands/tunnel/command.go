@@ -99,7 +99,7 @@ func report(rt *action.Runtime, results []tunnel.CheckResult) int {
 // access needed), else from the swarm over the same SSH connection.
 func (o *options) stackPorts(ctx context.Context, rt *action.Runtime, c *sshconn.Client) ([]tunnel.PublishedPort, error) {
 	if len(o.composeFiles) > 0 {
-		env, err := swarm.ParseEnvString(o.env, "env")
+		env, err := swarm.ParseEnvString(o.env)
 		if err != nil {
 			return nil, &action.InputError{Input: "env", Problem: err.Error()}
 		}
