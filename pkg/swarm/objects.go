@@ -15,6 +15,7 @@ import (
 	composetypes "github.com/docker/cli/cli/compose/types"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
+	"golang.org/x/sync/errgroup"
 )
 
 // Secrets and configs are immutable in Swarm. Each one the files define is named after its
@@ -131,18 +132,15 @@ func contentHash(kind string, data []byte, driver, templating *swarm.Driver) str
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// findObjects finds the IDs of the objects that exist and returns the ones to create. External
-// objects must exist.
-func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fileObject) ([]*fileObject, error) {
+// findObjects sets the IDs of the objects that exist. External objects must exist.
+func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fileObject) error {
 	var (
 		secretIDs = map[string]string{}
 		configIDs = map[string]string{}
+		g         errgroup.Group
 	)
-	err := parallel(ctx, 2, 2, func(ctx context.Context, i int) error {
-		if i == 0 {
-			if len(secrets) == 0 {
-				return nil
-			}
+	if len(secrets) > 0 {
+		g.Go(func() error {
 			res, err := c.SecretList(ctx, client.SecretListOptions{})
 			if err != nil {
 				return fmt.Errorf("failed to list secrets: %w", err)
@@ -151,24 +149,23 @@ func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fil
 				secretIDs[s.Spec.Name] = s.ID
 			}
 			return nil
-		}
-		if len(configs) == 0 {
-			return nil
-		}
-		res, err := c.ConfigList(ctx, client.ConfigListOptions{})
-		if err != nil {
-			return fmt.Errorf("failed to list configs: %w", err)
-		}
-		for _, s := range res.Items {
-			configIDs[s.Spec.Name] = s.ID
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		})
 	}
-
-	var missing []*fileObject
+	if len(configs) > 0 {
+		g.Go(func() error {
+			res, err := c.ConfigList(ctx, client.ConfigListOptions{})
+			if err != nil {
+				return fmt.Errorf("failed to list configs: %w", err)
+			}
+			for _, s := range res.Items {
+				configIDs[s.Spec.Name] = s.ID
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
 	var errs []error
 	for _, objs := range []struct {
 		m   map[string]*fileObject
@@ -177,16 +174,12 @@ func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fil
 		for _, key := range slices.Sorted(maps.Keys(objs.m)) {
 			o := objs.m[key]
 			o.id = objs.ids[o.name]
-			switch {
-			case o.id != "":
-			case o.external:
+			if o.id == "" && o.external {
 				errs = append(errs, fmt.Errorf("%s %q is declared external but does not exist: create it first with `docker %s create %s -`", o.kind, o.name, o.kind, o.name))
-			default:
-				missing = append(missing, o)
 			}
 		}
 	}
-	return missing, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // createObjects creates the missing secrets and configs.

@@ -73,6 +73,9 @@ type Options struct {
 	ProgressInterval time.Duration
 	// LogTail is the number of log lines kept for a failing service (default 30).
 	LogTail int
+	// CleanupBudget bounds what Deploy does once the deploy is over or its context cancelled:
+	// release the lock first, then read the final state (default DefaultCleanupBudget).
+	CleanupBudget time.Duration
 }
 
 // DefaultOptions returns the options of the action's defaults for stack and compose files.
@@ -113,7 +116,7 @@ func (o Options) withDefaults() (Options, error) {
 		}
 	}
 	if o.Timeout < 0 || o.LockWait < 0 || o.LockTTL < 0 || o.PollInterval < 0 || o.ProgressInterval < 0 ||
-		o.MaxTaskFailures < 0 || o.LogTail < 0 {
+		o.MaxTaskFailures < 0 || o.LogTail < 0 || o.CleanupBudget < 0 {
 		errs = append(errs, errors.New("timeouts, intervals and counts must not be negative"))
 	}
 	if o.Timeout == 0 {
@@ -133,6 +136,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.LogTail == 0 {
 		o.LogTail = 30
+	}
+	if o.CleanupBudget == 0 {
+		o.CleanupBudget = DefaultCleanupBudget
 	}
 	return o, errors.Join(errs...)
 }

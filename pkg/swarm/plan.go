@@ -14,7 +14,13 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/twittix/infra/pkg/swarm/specdiff"
 )
+
+// Change is one difference between the running service and the files (see specdiff.Change).
+type Change = specdiff.Change
 
 // desiredService is a service of the files, converted, next to the one running (if any).
 type desiredService struct {
@@ -29,9 +35,129 @@ type desiredService struct {
 
 func (d *desiredService) changed() bool { return d.existing == nil || len(d.changes) > 0 }
 
-// planNetworks converts the networks the services use, checks the external ones, and creates
-// the missing ones unless dryRun. It returns the names of the networks it created.
-func planNetworks(ctx context.Context, c Client, ns convert.Namespace, cfg *composetypes.Config, all []network.Summary, dryRun bool) ([]string, error) {
+// plan is what a deploy will do to the stack, computed from the compose files and the swarm's
+// current objects without changing anything: the networks, secrets and configs to create, and
+// every service of the files with the one running under its name and the differences.
+type plan struct {
+	services []*desiredService // sorted by name
+	prune    []swarm.Service   // the stack's services that the files no longer define
+	networks []newNetwork      // to create
+	// secrets and configs are the objects of the files by compose key; the ones without an ID are
+	// to be created.
+	secrets, configs map[string]*fileObject
+	netNames         map[string]string // network names by ID
+}
+
+// newObjects returns the secrets and configs to create.
+func (p *plan) newObjects() []*fileObject {
+	var out []*fileObject
+	for _, o := range slices.Concat(sortedObjects(p.secrets), sortedObjects(p.configs)) {
+		if o.id == "" && !o.external {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// plan converts the project and compares it with the swarm. It only reads: the services are
+// converted once, before anything is read, so that a bad reference is an input error; the IDs
+// of the objects are filled in as they become known.
+func (r *run) plan(ctx context.Context, project *Project) (*plan, error) {
+	cfg := project.Config
+	p := &plan{}
+	var err error
+	if p.secrets, p.configs, err = planObjects(r.ns, project); err != nil {
+		return nil, err
+	}
+	if p.services, err = planServices(r.ns, cfg, p.secrets, p.configs, r.opts.Registries, r.opts.WithRegistryAuth); err != nil {
+		return nil, err
+	}
+	var (
+		existing []swarm.Service
+		networks []network.Summary
+		g        errgroup.Group
+	)
+	g.Go(func() error {
+		res, err := r.c.ServiceList(ctx, client.ServiceListOptions{Filters: stackFilter(r.opts.Stack)})
+		if err != nil {
+			return fmt.Errorf("failed to list the services of stack %s: %w", r.opts.Stack, err)
+		}
+		existing = res.Items
+		return nil
+	})
+	g.Go(func() error {
+		res, err := r.c.NetworkList(ctx, client.NetworkListOptions{})
+		if err != nil {
+			return fmt.Errorf("failed to list networks: %w", err)
+		}
+		networks = res.Items
+		return nil
+	})
+	g.Go(func() error { return findObjects(ctx, r.c, p.secrets, p.configs) })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if p.networks, err = planNetworks(r.ns, cfg, networks); err != nil {
+		return nil, err
+	}
+	p.netNames = map[string]string{}
+	for _, n := range networks {
+		p.netNames[n.ID] = n.Name
+	}
+	p.fillObjectIDs()
+	byName := map[string]swarm.Service{}
+	for _, s := range existing {
+		byName[s.Spec.Name] = s
+	}
+	attachExisting(p.services, byName)
+	for _, s := range existing {
+		if !slices.ContainsFunc(p.services, func(d *desiredService) bool { return d.name == s.Spec.Name }) {
+			p.prune = append(p.prune, s)
+		}
+	}
+	resolver := &imageResolver{c: r.c, log: r.log}
+	if err := settleImages(ctx, resolver, p.services, r.opts.ResolveImage); err != nil {
+		return nil, err
+	}
+	diffServices(p.services, p.netNames)
+	secrets := r.opts.secretValues()
+	for _, s := range p.services {
+		specdiff.HideSecrets(s.changes, secrets)
+	}
+	return p, nil
+}
+
+// fillObjectIDs sets the ID of every secret and config a service references, once known: the
+// services are converted before the objects are found or created.
+func (p *plan) fillObjectIDs() {
+	ids := map[string]string{}
+	for _, o := range slices.Concat(sortedObjects(p.secrets), sortedObjects(p.configs)) {
+		ids[o.kind+"/"+o.name] = o.id
+	}
+	for _, s := range p.services {
+		cs := s.spec.TaskTemplate.ContainerSpec
+		for _, ref := range cs.Secrets {
+			ref.SecretID = ids[kindSecret+"/"+ref.SecretName]
+		}
+		for _, ref := range cs.Configs {
+			ref.ConfigID = ids[kindConfig+"/"+ref.ConfigName]
+			if ref.Runtime != nil && cs.Privileges != nil && cs.Privileges.CredentialSpec != nil {
+				// convert.Service names the credential spec's config by its ID.
+				cs.Privileges.CredentialSpec.Config = ref.ConfigID
+			}
+		}
+	}
+}
+
+// newNetwork is a network of the files that the swarm lacks.
+type newNetwork struct {
+	name string
+	opts client.NetworkCreateOptions
+}
+
+// planNetworks converts the networks the services use, checks the external ones against all, and
+// returns the ones to create, sorted by name.
+func planNetworks(ns convert.Namespace, cfg *composetypes.Config, all []network.Summary) ([]newNetwork, error) {
 	used := map[string]struct{}{}
 	for _, svc := range cfg.Services {
 		if len(svc.Networks) == 0 {
@@ -64,24 +190,15 @@ func planNetworks(ctx context.Context, c Client, ns convert.Namespace, cfg *comp
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	var missing []string
+	var missing []newNetwork
 	for _, name := range slices.Sorted(maps.Keys(networks)) {
 		if _, ok := byName[name]; !ok {
-			missing = append(missing, name)
+			opts := networks[name]
+			opts.Driver = cmp.Or(opts.Driver, "overlay")
+			missing = append(missing, newNetwork{name: name, opts: opts})
 		}
 	}
-	if dryRun {
-		return missing, nil
-	}
-	err := parallel(ctx, len(missing), maxParallel, func(ctx context.Context, i int) error {
-		opts := networks[missing[i]]
-		opts.Driver = cmp.Or(opts.Driver, "overlay")
-		if _, err := c.NetworkCreate(ctx, missing[i], opts); err != nil {
-			return fmt.Errorf("failed to create network %s: %w", missing[i], err)
-		}
-		return nil
-	})
-	return missing, err
+	return missing, nil
 }
 
 // planServices converts the services of the files into specs that reference the resolved
@@ -161,34 +278,6 @@ func settleImages(ctx context.Context, r *imageResolver, services []*desiredServ
 	})
 }
 
-// imagesToResolve lists the images settleImages will ask the registry for, so that it can be
-// done early.
-func imagesToResolve(ns convert.Namespace, cfg *composetypes.Config, existing []swarm.Service, mode ResolveImage) []string {
-	labels := map[string]string{}
-	for _, s := range existing {
-		labels[s.Spec.Name] = s.Spec.Labels[convert.LabelImage]
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, svc := range cfg.Services {
-		if seen[svc.Image] {
-			continue
-		}
-		switch mode {
-		case ResolveAlways:
-		case ResolveChanged:
-			if label, ok := labels[ns.Scope(svc.Name)]; ok && label == svc.Image {
-				continue
-			}
-		default:
-			continue
-		}
-		seen[svc.Image] = true
-		out = append(out, svc.Image)
-	}
-	return out
-}
-
 // attachExisting pairs each service with the one running under its name. A deploy never forces
 // an update: the running service's ForceUpdate counter is kept, as docker does.
 func attachExisting(services []*desiredService, existing map[string]swarm.Service) {
@@ -205,19 +294,8 @@ func attachExisting(services []*desiredService, existing map[string]swarm.Servic
 // diffServices fills the changes of the services that run already.
 func diffServices(services []*desiredService, netNames map[string]string) {
 	for _, d := range services {
-		if d.existing == nil {
-			continue
-		}
-		before := normalizeSpec(d.existing.Spec, netNames)
-		after := normalizeSpec(d.spec, netNames)
-		if specsEqual(before, after) {
-			d.changes = nil
-			continue
-		}
-		d.changes = diffSpecs(before, after)
-		if len(d.changes) == 0 {
-			// Equal once rendered, different in JSON: still an update, say so.
-			d.changes = []Change{{Field: "spec", Before: "(differs)", After: "(differs)"}}
+		if d.existing != nil {
+			d.changes = specdiff.Changes(d.existing.Spec, d.spec, netNames)
 		}
 	}
 }
