@@ -23,7 +23,7 @@ func (r *run) apply(ctx context.Context, p *plan, res *Result) ([]*outcome, erro
 	}
 	for _, o := range append(sortedObjects(p.secrets), sortedObjects(p.configs)...) {
 		if o.created {
-			r.log.Infof("Created %s %s (%s)", o.kind, o.name, o.key)
+			r.log.Infof("Created %s %s (%s)", o.Kind, o.Name, o.Key)
 		}
 	}
 
@@ -74,12 +74,12 @@ func (r *run) createObjects(ctx context.Context, p *plan, res *Result) error {
 	p.fillObjectIDs()
 	for _, o := range sortedObjects(p.secrets) {
 		if o.created {
-			res.Secrets = append(res.Secrets, o.name)
+			res.Secrets = append(res.Secrets, o.Name)
 		}
 	}
 	for _, o := range sortedObjects(p.configs) {
 		if o.created {
-			res.Configs = append(res.Configs, o.name)
+			res.Configs = append(res.Configs, o.Name)
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/docker/cli/cli/compose/convert"
 	"github.com/moby/moby/client"
 	"github.com/twittix/infra/pkg/logging"
+	"github.com/twittix/infra/pkg/swarm/stackfile"
 )
 
 // Deploy deploys the compose files of opts as the stack opts.Stack, like `docker stack deploy
@@ -27,7 +28,7 @@ func Deploy(ctx context.Context, c Client, log logging.Logger, opts Options) (*R
 	if err != nil {
 		return nil, fmt.Errorf("invalid deploy options: %w", err)
 	}
-	project, err := Load(opts.LoadOptions)
+	project, err := stackfile.Load(opts.LoadOptions)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +55,7 @@ type run struct {
 
 // deploy runs the steps: check the manager, plan (and stop there on a dry run), take the lock,
 // apply, wait, roll back on failure, and clean up.
-func (r *run) deploy(ctx context.Context, project *Project, res *Result) error {
+func (r *run) deploy(ctx context.Context, project *stackfile.Project, res *Result) error {
 	if err := r.checkManager(ctx); err != nil {
 		return err
 	}

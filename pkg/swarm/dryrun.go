@@ -8,10 +8,10 @@ func (r *run) reportDryRun(p *plan, res *Result) {
 		res.Networks = append(res.Networks, n.name)
 	}
 	for _, o := range p.newObjects() {
-		if o.kind == kindSecret {
-			res.Secrets = append(res.Secrets, o.name)
+		if o.Kind == kindSecret {
+			res.Secrets = append(res.Secrets, o.Name)
 		} else {
-			res.Configs = append(res.Configs, o.name)
+			res.Configs = append(res.Configs, o.Name)
 		}
 	}
 	for _, s := range p.services {
@@ -48,7 +48,7 @@ func (r *run) reportDryRun(p *plan, res *Result) {
 		r.log.Infof("would create network %s", name)
 	}
 	for _, o := range p.newObjects() {
-		r.log.Infof("would create %s %s (%s)", o.kind, o.name, o.key)
+		r.log.Infof("would create %s %s (%s)", o.Kind, o.Name, o.Key)
 	}
 	for _, sr := range res.Services {
 		r.log.Infof("%s: %s", sr.Name, sr.State)

@@ -99,13 +99,13 @@ func (r *run) collectGarbage(ctx context.Context, p *plan, res *Result) {
 	if res.Failed() {
 		created := map[string]bool{}
 		for _, o := range slices.Concat(sortedObjects(p.secrets), sortedObjects(p.configs)) {
-			created[o.name] = o.created
+			created[o.Name] = o.created
 		}
 		keep = func(name string) bool { return !created[name] }
 	} else {
 		files := map[string]bool{}
 		for _, o := range slices.Concat(sortedObjects(p.secrets), sortedObjects(p.configs)) {
-			files[o.name] = true
+			files[o.Name] = true
 		}
 		keep = func(name string) bool { return files[name] }
 	}

@@ -5,7 +5,13 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"github.com/twittix/infra/pkg/swarm/stackfile"
 )
+
+// LoadOptions says which compose files to load and which variables interpolate them (see
+// stackfile.LoadOptions).
+type LoadOptions = stackfile.LoadOptions
 
 // ResolveImage says when image tags are resolved to digests through the registry, as docker's
 // `--resolve-image` flag.

@@ -7,6 +7,8 @@ import (
 	composetypes "github.com/docker/cli/cli/compose/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/moby/api/types/swarm"
+
+	"github.com/twittix/infra/pkg/swarm/stackfile"
 )
 
 // TestInputErrorTouchesNothing: a service that names an undefined secret, or an external secret
@@ -54,8 +56,8 @@ func TestServiceRefs(t *testing.T) {
 	t.Parallel()
 	mode := uint32(0o400)
 	objs := map[string]*fileObject{
-		"key": {kind: kindSecret, name: "s_key-1234abcd", id: "id-key"},
-		"ini": {kind: kindConfig, name: "s_ini-5678abcd", id: "id-ini"},
+		"key": {Object: stackfile.Object{Kind: kindSecret, Name: "s_key-1234abcd"}, id: "id-key"},
+		"ini": {Object: stackfile.Object{Kind: kindConfig, Name: "s_ini-5678abcd"}, id: "id-ini"},
 	}
 	svc := composetypes.ServiceConfig{
 		Secrets: []composetypes.ServiceSecretConfig{{Source: "key", Target: "api.key", UID: "100", Mode: &mode}},
