@@ -56,25 +56,13 @@ func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fil
 	if len(secrets) > 0 {
 		g.Go(func() error {
 			res, err := c.SecretList(ctx, client.SecretListOptions{})
-			if err != nil {
-				return fmt.Errorf("failed to list secrets: %w", err)
-			}
-			for _, s := range res.Items {
-				secretIDs[s.Spec.Name] = s.ID
-			}
-			return nil
+			return idsByName(secretIDs, res.Items, func(s swarm.Secret) (string, string) { return s.Spec.Name, s.ID }, "secrets", err)
 		})
 	}
 	if len(configs) > 0 {
 		g.Go(func() error {
 			res, err := c.ConfigList(ctx, client.ConfigListOptions{})
-			if err != nil {
-				return fmt.Errorf("failed to list configs: %w", err)
-			}
-			for _, s := range res.Items {
-				configIDs[s.Spec.Name] = s.ID
-			}
-			return nil
+			return idsByName(configIDs, res.Items, func(s swarm.Config) (string, string) { return s.Spec.Name, s.ID }, "configs", err)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -94,6 +82,18 @@ func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fil
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// idsByName adds the ID of each listed object to ids, by name; err is the listing's.
+func idsByName[T any](ids map[string]string, items []T, nameID func(T) (string, string), what string, err error) error {
+	if err != nil {
+		return fmt.Errorf("failed to list %s: %w", what, err)
+	}
+	for _, item := range items {
+		name, id := nameID(item)
+		ids[name] = id
+	}
+	return nil
 }
 
 // createObjects creates the missing secrets and configs.

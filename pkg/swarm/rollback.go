@@ -31,7 +31,7 @@ func (r *run) fail(ctx context.Context, p *plan, outcomes []*outcome, failed []*
 		return ctx.Err()
 	}
 	if !r.opts.RollbackOnFailure {
-		r.log.Warnf("rollback_on_failure is off: the services are left as they are")
+		r.log.Warnf("rollback on failure is off: the services are left as they are")
 		return nil
 	}
 	return r.rollback(ctx, p, outcomes, res)
