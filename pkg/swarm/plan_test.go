@@ -1,9 +1,11 @@
 package swarm
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/docker/cli/cli/compose/convert"
 	composetypes "github.com/docker/cli/cli/compose/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/moby/api/types/swarm"
@@ -89,5 +91,87 @@ func TestServiceRefs(t *testing.T) {
 	svc.Secrets = append(svc.Secrets, composetypes.ServiceSecretConfig{Source: "nope"})
 	if _, err := secretRefs(svc, objs); err == nil || !strings.Contains(err.Error(), `undefined secret "nope"`) {
 		t.Errorf("an undefined secret: error = %v", err)
+	}
+}
+
+// TestPlanOnlyReads: the plan of a deploy that creates a network, a secret and a service and
+// updates another one computes all of that, with the diff of the update, and writes nothing to the
+// swarm; the new secret's ID is left for apply to fill in.
+func TestPlanOnlyReads(t *testing.T) {
+	e := newEnv(t, "planread")
+	e.mustDeploy(e.options(e.write("v1.yml", oneWeb)))
+	e.write("token.txt", "t1")
+	const next = `
+version: "3.9"
+services:
+  web:
+    image: twittix-test/app:v2
+    networks: [back]
+    secrets: [token]
+    deploy:
+      endpoint_mode: dnsrr
+  api:
+    image: twittix-test/app:v1
+    networks: [back]
+    deploy:
+      endpoint_mode: dnsrr
+networks:
+  back: {}
+secrets:
+  token:
+    file: ./token.txt
+`
+	o, err := e.options(e.write("next.yml", next)).withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, err := stackfile.Load(o.LoadOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{c: e.c, log: e.log, opts: o, ns: convert.NewNamespace(e.stack)}
+	if err := r.checkManager(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	before := e.state()
+	p, err := r.plan(t.Context(), project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, e.state()); diff != "" {
+		t.Errorf("computing the plan changed the swarm (-before +after):\n%s", diff)
+	}
+
+	var networks, objects []string
+	for _, n := range p.networks {
+		networks = append(networks, n.name)
+	}
+	for _, o := range p.newObjects() {
+		objects = append(objects, o.Kind+" "+o.Key)
+	}
+	if diff := cmp.Diff([]string{e.stack + "_back"}, networks); diff != "" {
+		t.Errorf("networks to create (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"secret token"}, objects); diff != "" {
+		t.Errorf("objects to create (-want +got):\n%s", diff)
+	}
+	if len(p.services) != 2 || p.services[0].name != e.stack+"_api" || p.services[1].name != e.stack+"_web" {
+		t.Fatalf("services = %+v, want api and web", p.services)
+	}
+	api, web := p.services[0], p.services[1]
+	if api.existing != nil || !api.changed() {
+		t.Errorf("api: existing = %v, want a service to create", api.existing)
+	}
+	var fields []string
+	for _, c := range web.changes {
+		fields = append(fields, c.Field)
+	}
+	for _, want := range []string{"image", "secrets", "networks"} {
+		if !slices.Contains(fields, want) {
+			t.Errorf("web changes %v lack %s", fields, want)
+		}
+	}
+	if refs := web.spec.TaskTemplate.ContainerSpec.Secrets; len(refs) != 1 || refs[0].SecretID != "" {
+		t.Errorf("web's secret references = %+v, want the new secret's without an ID yet", refs)
 	}
 }
