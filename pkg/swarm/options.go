@@ -79,8 +79,9 @@ type Options struct {
 	ProgressInterval time.Duration
 	// LogTail is the number of log lines kept for a failing service (default 30).
 	LogTail int
-	// CleanupBudget bounds what Deploy does once the deploy is over or its context cancelled:
-	// release the lock first, then read the final state (default DefaultCleanupBudget).
+	// CleanupBudget bounds the clean-up once the deploy is over: removing unused secrets and
+	// configs, reading the final state, releasing the lock. After a cancel, the lock is released
+	// first, then the final state read, both within it (default DefaultCleanupBudget).
 	CleanupBudget time.Duration
 }
 
