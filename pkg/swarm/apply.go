@@ -13,7 +13,7 @@ import (
 // (with Prune) and creates or updates the changed ones, all at once. It returns one outcome per
 // service it handles; its error means an object could not be created, and no service was touched.
 func (r *run) apply(ctx context.Context, p *plan, res *Result) ([]*outcome, error) {
-	if err := r.createObjects(ctx, p, res); err != nil {
+	if err := r.createMissing(ctx, p, res); err != nil {
 		return nil, err
 	}
 	end := r.log.Group("Deploying stack " + r.opts.Stack)
@@ -52,9 +52,9 @@ func (r *run) apply(ctx context.Context, p *plan, res *Result) ([]*outcome, erro
 	return outcomes, nil
 }
 
-// createObjects creates the networks, then the secrets and configs, that the plan lacks, and fills
+// createMissing creates the networks, then the secrets and configs, that the plan lacks, and fills
 // the services' references with the new IDs.
-func (r *run) createObjects(ctx context.Context, p *plan, res *Result) error {
+func (r *run) createMissing(ctx context.Context, p *plan, res *Result) error {
 	for _, n := range p.networks {
 		res.Networks = append(res.Networks, n.name)
 	}
