@@ -226,13 +226,3 @@ func configTargets(refs []*swarm.ConfigReference) []string {
 	}
 	return out
 }
-
-// mustRead returns the content of the file at path.
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
