@@ -52,6 +52,7 @@ func TestOptionsReportEveryProblem(t *testing.T) {
 	for name, o := range map[string]Options{
 		"log tail":          {LogTail: -1},
 		"progress interval": {ProgressInterval: -time.Second},
+		"cleanup budget":    {CleanupBudget: -time.Second},
 	} {
 		o.Stack, o.Files = "app", []string{"c.yml"}
 		if _, err := o.withDefaults(); err == nil || !contains(err.Error(), "must not be negative") {
@@ -62,7 +63,8 @@ func TestOptionsReportEveryProblem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.PollInterval != 250*time.Millisecond || o.LockTTL != 25*time.Minute || !o.RollbackOnFailure || o.MaxTaskFailures != 3 {
+	if o.PollInterval != 250*time.Millisecond || o.LockTTL != 25*time.Minute || !o.RollbackOnFailure || o.MaxTaskFailures != 3 ||
+		o.CleanupBudget != 6*time.Second {
 		t.Errorf("defaults = %+v", o)
 	}
 }
