@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/docker/cli/cli/compose/convert"
 	"github.com/moby/moby/api/types/network"
@@ -52,6 +53,9 @@ func (r *run) plan(ctx context.Context, project *stackfile.Project) (*plan, erro
 	if p.services, err = planServices(r.ns, cfg, p.secrets, p.configs, r.opts.Registries, r.opts.WithRegistryAuth); err != nil {
 		return nil, err
 	}
+	resolver := &imageResolver{c: r.c, log: r.log}
+	stop := r.prefetchImages(ctx, resolver, p.services)
+	defer stop()
 	var (
 		existing []swarm.Service
 		networks []network.Summary
@@ -95,7 +99,6 @@ func (r *run) plan(ctx context.Context, project *stackfile.Project) (*plan, erro
 			p.prune = append(p.prune, s)
 		}
 	}
-	resolver := &imageResolver{c: r.c, log: r.log}
 	if err := settleImages(ctx, resolver, p.services, r.opts.ResolveImage); err != nil {
 		return nil, err
 	}
@@ -105,6 +108,24 @@ func (r *run) plan(ctx context.Context, project *stackfile.Project) (*plan, erro
 		specdiff.HideSecrets(s.changes, secrets)
 	}
 	return p, nil
+}
+
+// prefetchImages asks the registry for the images of the services while the swarm is read, when
+// every image is to be resolved. stop cancels the questions still open, so that an error found on
+// the way does not wait for a slow registry, and waits for them.
+func (r *run) prefetchImages(ctx context.Context, resolver *imageResolver, services []*desiredService) (stop func()) {
+	if r.opts.ResolveImage != ResolveAlways {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, s := range services {
+		wg.Go(func() { resolver.resolve(ctx, s.image, s.auth) })
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // fillObjectIDs sets the ID of every secret and config a service references, once known: the
