@@ -175,3 +175,35 @@ secrets:
 		t.Errorf("web's secret references = %+v, want the new secret's without an ID yet", refs)
 	}
 }
+
+// TestFillObjectIDs: the services are converted before the objects have IDs; once known, the IDs
+// go into the references, and into a credential spec, which convert names by its config's ID.
+func TestFillObjectIDs(t *testing.T) {
+	t.Parallel()
+	cfg := &composetypes.Config{Services: []composetypes.ServiceConfig{{
+		Name: "web", Image: "app:v1",
+		Secrets:        []composetypes.ServiceSecretConfig{{Source: "key"}},
+		CredentialSpec: composetypes.CredentialSpecConfig{Config: "cred"},
+	}}}
+	p := &plan{
+		secrets: map[string]*fileObject{"key": {Object: stackfile.Object{Kind: kindSecret, Key: "key", Name: "s_key-1234abcd"}}},
+		configs: map[string]*fileObject{"cred": {Object: stackfile.Object{Kind: kindConfig, Key: "cred", Name: "s_cred-5678abcd"}}},
+	}
+	var err error
+	if p.services, err = planServices(convert.NewNamespace("s"), cfg, p.secrets, p.configs, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	p.secrets["key"].id, p.configs["cred"].id = "secret-id", "config-id"
+	p.fillObjectIDs()
+
+	cs := p.services[0].spec.TaskTemplate.ContainerSpec
+	if len(cs.Secrets) != 1 || cs.Secrets[0].SecretID != "secret-id" {
+		t.Errorf("secret references = %+v, want the secret's ID", cs.Secrets)
+	}
+	if len(cs.Configs) != 1 || cs.Configs[0].ConfigID != "config-id" || cs.Configs[0].Runtime == nil {
+		t.Errorf("config references = %+v, want the runtime reference with the config's ID", cs.Configs)
+	}
+	if cs.Privileges == nil || cs.Privileges.CredentialSpec == nil || cs.Privileges.CredentialSpec.Config != "config-id" {
+		t.Errorf("privileges = %+v, want the credential spec naming the config's ID", cs.Privileges)
+	}
+}
