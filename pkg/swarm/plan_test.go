@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -101,27 +103,11 @@ func TestPlanOnlyReads(t *testing.T) {
 	e := newEnv(t, "planread")
 	e.mustDeploy(e.options(e.write("v1.yml", oneWeb)))
 	e.write("token.txt", "t1")
-	const next = `
-version: "3.9"
-services:
-  web:
-    image: twittix-test/app:v2
-    networks: [back]
-    secrets: [token]
-    deploy:
-      endpoint_mode: dnsrr
-  api:
-    image: twittix-test/app:v1
-    networks: [back]
-    deploy:
-      endpoint_mode: dnsrr
-networks:
-  back: {}
-secrets:
-  token:
-    file: ./token.txt
-`
-	o, err := e.options(e.write("next.yml", next)).withDefaults()
+	next, err := os.ReadFile(filepath.Join("testdata", "plan", "next.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := e.options(e.write("next.yml", string(next))).withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
