@@ -14,6 +14,7 @@ import (
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/sshconn"
 	"github.com/twittix/infra/pkg/swarm"
+	"github.com/twittix/infra/pkg/swarm/stackfile"
 )
 
 // Command is the deploy-swarm action: `twittix-infra deploy-swarm`.
@@ -31,7 +32,7 @@ var Command = action.Command{
 func run(ctx context.Context, rt *action.Runtime, o *options) error {
 	// Each secret value alone is masked before anything else is printed: the input's masks are
 	// its whole KEY=VALUE lines, and a value can show alone (interpolated in a command, say).
-	secretEnv, err := swarm.ParseEnvString(o.envSecrets, "env_secrets")
+	secretEnv, err := stackfile.ParseEnvString(o.envSecrets)
 	if err != nil {
 		return &action.InputError{Input: "env_secrets", Problem: err.Error()}
 	}
@@ -108,7 +109,7 @@ func (o *options) deployOptions(rt *action.Runtime, secretEnv map[string]string)
 	opts := swarm.DefaultOptions(o.stack, o.composeFiles...)
 	opts.EnvFiles = o.envFiles
 	opts.Root = rt.Workspace()
-	env, err := swarm.ParseEnvString(o.env, "env")
+	env, err := stackfile.ParseEnvString(o.env)
 	if err != nil {
 		return opts, &action.InputError{Input: "env", Problem: err.Error()}
 	}
@@ -116,7 +117,7 @@ func (o *options) deployOptions(rt *action.Runtime, secretEnv map[string]string)
 	if enabled, declared, _ := parseEnvFromRunner(o.envFromRunner); enabled {
 		// The runner's allowed variables interpolate too, below env and env_files.
 		runner := runnerEnv(rt.Getenv, rt.InGitHub(), declared)
-		merged, err := swarm.Variables(o.envFiles, env)
+		merged, err := stackfile.Variables(o.envFiles, env)
 		if err != nil {
 			return opts, fmt.Errorf("failed to read env_files: %w", err)
 		}

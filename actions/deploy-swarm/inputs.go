@@ -11,6 +11,7 @@ import (
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/sshconn"
 	"github.com/twittix/infra/pkg/swarm"
+	"github.com/twittix/infra/pkg/swarm/stackfile"
 )
 
 // options are the inputs of the action.
@@ -45,10 +46,10 @@ func declare(in *action.Inputs, o *options) {
 		Usage: "Compose files, merged in order (comma or newline separated)"})
 	in.PathList(&o.envFiles, action.Input{Name: "env_files", MustExist: true, Usage: "Env files (KEY=VALUE lines) that interpolate ${VAR} in the compose files"})
 	in.Multiline(&o.env, action.Input{Name: "env", Usage: "KEY=VALUE lines that interpolate ${VAR} in the compose files; they win over env_files",
-		Validate: func(v string) error { _, err := swarm.ParseEnvString(v, "env"); return err }})
+		Validate: func(v string) error { _, err := stackfile.ParseEnvString(v); return err }})
 	in.Multiline(&o.envSecrets, action.Input{Name: "env_secrets", Secret: true,
 		Usage:    "KEY=VALUE lines with secret values, each masked; they interpolate like env, and are hidden in every change shown",
-		Validate: func(v string) error { _, err := swarm.ParseEnvString(v, "env_secrets"); return err }})
+		Validate: func(v string) error { _, err := stackfile.ParseEnvString(v); return err }})
 	in.String(&o.envFromRunner, action.Input{Name: "env_from_runner", Default: "false",
 		Usage:    "Also interpolate from the runner's environment (lowest precedence): true for GitHub's default GITHUB_* and RUNNER_* variables, or a list of more variable names to pass; never the runner's tokens",
 		Validate: func(v string) error { _, _, err := parseEnvFromRunner(v); return err }})
@@ -83,8 +84,8 @@ func validateDockerHost(v string) error {
 // checkEnvKeys refuses a variable set by both env and env_secrets: which one wins would be a
 // guess, and the secret could end up shown as a plain value.
 func checkEnvKeys(o *options) error {
-	env, err1 := swarm.ParseEnvString(o.env, "env")
-	secret, err2 := swarm.ParseEnvString(o.envSecrets, "env_secrets")
+	env, err1 := stackfile.ParseEnvString(o.env)
+	secret, err2 := stackfile.ParseEnvString(o.envSecrets)
 	if err1 != nil || err2 != nil {
 		return nil // reported by the inputs themselves
 	}

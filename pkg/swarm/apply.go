@@ -3,89 +3,111 @@ package swarm
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
 	"github.com/twittix/infra/pkg/logging"
 )
 
-// apply removes the pruned services and creates or updates the changed ones, all at once. It
-// returns the errors by service name; the services it reached get a target to wait for.
-func (d *deployer) apply(ctx context.Context) map[string]error {
-	end := d.log.Group("Deploying stack " + d.opts.Stack)
-	defer end()
-	for _, name := range d.result.Networks {
-		d.log.Infof("Created network %s", name)
+// apply creates the networks, secrets and configs of the plan, then removes the pruned services
+// (with Prune) and creates or updates the changed ones, all at once. It returns one outcome per
+// service it handles; its error means an object could not be created, and no service was touched.
+func (r *run) apply(ctx context.Context, p *plan, res *Result) ([]*outcome, error) {
+	if err := r.createMissing(ctx, p, res); err != nil {
+		return nil, err
 	}
-	for _, objs := range []map[string]*fileObject{d.secrets, d.configs} {
-		for _, o := range sortedObjects(objs) {
-			if o.created {
-				d.log.Infof("Created %s %s (%s)", o.kind, o.name, o.key)
-			}
+	end := r.log.Group("Deploying stack " + r.opts.Stack)
+	defer end()
+	for _, name := range res.Networks {
+		r.log.Infof("Created network %s", name)
+	}
+	for _, o := range append(sortedObjects(p.secrets), sortedObjects(p.configs)...) {
+		if o.created {
+			r.log.Infof("Created %s %s (%s)", o.Kind, o.Name, o.Key)
 		}
 	}
 
-	var (
-		mu   sync.Mutex
-		errs = map[string]error{}
-	)
-	d.targets = map[string]*target{}
-	var prune []swarm.Service
-	if d.opts.Prune {
-		prune = d.prune
+	var outcomes []*outcome
+	if r.opts.Prune {
+		for i := range p.prune {
+			outcomes = append(outcomes, &outcome{name: p.prune[i].Spec.Name, removed: &p.prune[i]})
+		}
 	}
-	since := d.clock.now()
-	n := len(prune) + len(d.services)
-	_ = parallel(ctx, n, maxParallel, func(ctx context.Context, i int) error {
-		if i < len(prune) {
-			s := prune[i]
-			d.log.Infof("Removing service %s (no longer in the compose files)", s.Spec.Name)
-			if _, err := d.c.ServiceRemove(ctx, s.ID, client.ServiceRemoveOptions{}); err != nil {
-				mu.Lock()
-				errs[s.Spec.Name] = fmt.Errorf("failed to remove service %s: %w", s.Spec.Name, err)
-				mu.Unlock()
+	for _, s := range p.services {
+		outcomes = append(outcomes, &outcome{name: s.name, svc: s})
+	}
+	since := r.clock.now()
+	_ = parallel(ctx, len(outcomes), maxParallel, func(ctx context.Context, i int) error {
+		o := outcomes[i]
+		if o.removed != nil {
+			r.log.Infof("Removing service %s (no longer in the compose files)", o.name)
+			if _, err := r.c.ServiceRemove(ctx, o.removed.ID, client.ServiceRemoveOptions{}); err != nil {
+				o.err = fmt.Errorf("failed to remove service %s: %w", o.name, err)
 			}
 			return nil
 		}
-		s := d.services[i-len(prune)]
-		t, err := d.applyService(ctx, s, since)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			errs[s.name] = err
-			return nil
-		}
-		d.targets[s.name] = t
+		o.target, o.err = r.applyService(ctx, o.svc, since)
 		return nil
 	})
-	return errs
+	return outcomes, nil
+}
+
+// createMissing creates the networks, then the secrets and configs, that the plan lacks, and fills
+// the services' references with the new IDs.
+func (r *run) createMissing(ctx context.Context, p *plan, res *Result) error {
+	for _, n := range p.networks {
+		res.Networks = append(res.Networks, n.name)
+	}
+	err := parallel(ctx, len(p.networks), maxParallel, func(ctx context.Context, i int) error {
+		n := p.networks[i]
+		if _, err := r.c.NetworkCreate(ctx, n.name, n.opts); err != nil {
+			return fmt.Errorf("failed to create network %s: %w", n.name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := createObjects(ctx, r.c, p.newObjects()); err != nil {
+		return err
+	}
+	p.fillObjectIDs()
+	for _, o := range sortedObjects(p.secrets) {
+		if o.created {
+			res.Secrets = append(res.Secrets, o.Name)
+		}
+	}
+	for _, o := range sortedObjects(p.configs) {
+		if o.created {
+			res.Configs = append(res.Configs, o.Name)
+		}
+	}
+	return nil
 }
 
 // applyService creates or updates one service when it changed, and returns what to wait for.
-func (d *deployer) applyService(ctx context.Context, s *desiredService, since time.Time) (*target, error) {
+func (r *run) applyService(ctx context.Context, s *desiredService, since time.Time) (*target, error) {
 	t := &target{name: s.name, since: since, want: s.spec.TaskTemplate.ContainerSpec}
 	switch {
 	case s.existing == nil:
-		d.log.Infof("Creating service %s (%s)", s.name, imageOf(s.spec))
-		t.started = d.clock.now()
-		res, err := d.c.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: s.spec, EncodedRegistryAuth: s.auth})
+		r.log.Infof("Creating service %s (%s)", s.name, imageOf(s.spec))
+		t.started = r.clock.now()
+		res, err := r.c.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: s.spec, EncodedRegistryAuth: s.auth})
 		if err != nil {
 			return nil, fmt.Errorf("failed to create service %s: %w", s.name, err)
 		}
-		warn(d.log, s.name, res.Warnings)
+		warn(r.log, s.name, res.Warnings)
 		t.id, t.kind, t.stableFor = res.ID, kindCreated, monitorOf(s.spec.UpdateConfig)
 	case len(s.changes) > 0:
-		d.log.Infof("Updating service %s (%s)", s.name, changeSummary(s.changes))
-		t.started = d.clock.now()
-		res, err := d.c.ServiceUpdate(ctx, s.existing.ID, client.ServiceUpdateOptions{
+		r.log.Infof("Updating service %s (%s)", s.name, changeSummary(s.changes))
+		t.started = r.clock.now()
+		res, err := r.c.ServiceUpdate(ctx, s.existing.ID, client.ServiceUpdateOptions{
 			Version: s.existing.Version, Spec: s.spec, EncodedRegistryAuth: s.auth,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("failed to update service %s: %w", s.name, err)
 		}
-		warn(d.log, s.name, res.Warnings)
+		warn(r.log, s.name, res.Warnings)
 		t.id, t.kind = s.existing.ID, kindUpdated
 	default:
 		t.id, t.kind = s.existing.ID, kindUnchanged
@@ -113,42 +135,4 @@ func changeSummary(changes []Change) string {
 		s += c.Field
 	}
 	return s
-}
-
-// waitAll waits for every service of the files at once. Services whose apply failed count as
-// failed without waiting.
-func (d *deployer) waitAll(ctx context.Context, applyErrs map[string]error) ([]*target, error) {
-	var failed []*target
-	for name, err := range applyErrs {
-		failed = append(failed, &target{name: name, reason: err.Error(), since: d.clock.now()})
-	}
-	if len(failed) > 0 {
-		return failed, nil
-	}
-	end := d.log.Group(fmt.Sprintf("Waiting for %d services of stack %s (timeout %s)", len(d.targets), d.opts.Stack, d.opts.Timeout))
-	defer end()
-	w := d.newWaiter()
-	targets := make([]*target, 0, len(d.targets))
-	for _, s := range d.services {
-		targets = append(targets, d.targets[s.name])
-	}
-	failed, err := w.wait(ctx, targets, d.opts.Timeout)
-	if err == nil && len(failed) == 0 {
-		d.log.Infof("All %d services of stack %s converged", len(targets), d.opts.Stack)
-	}
-	return failed, err
-}
-
-func (d *deployer) newWaiter() *waiter {
-	w := &waiter{c: d.c, stack: d.opts.Stack, opts: d.opts, clock: d.clock,
-		progress: logging.NewProgress(d.log, d.opts.ProgressInterval)}
-	for _, s := range d.services {
-		if s.spec.Mode.Global != nil {
-			w.withStatus = true
-		}
-		if s.existing != nil && s.existing.Spec.Mode.Global != nil {
-			w.withStatus = true
-		}
-	}
-	return w
 }

@@ -16,10 +16,10 @@ const maxTaskErrors = 5
 
 // diagnoseAll diagnoses the failed targets at once, so that many failing services do not add up
 // their log reads; the failures come back in the order of failed.
-func (d *deployer) diagnoseAll(ctx context.Context, failed []*target) []ServiceFailure {
+func (r *run) diagnoseAll(ctx context.Context, failed []*target) []ServiceFailure {
 	out := make([]ServiceFailure, len(failed))
 	_ = parallel(ctx, len(failed), maxParallel, func(ctx context.Context, i int) error {
-		out[i] = d.diagnose(ctx, failed[i])
+		out[i] = r.diagnose(ctx, failed[i])
 		return nil
 	})
 	for i, t := range failed {
@@ -33,23 +33,23 @@ func (d *deployer) diagnoseAll(ctx context.Context, failed []*target) []ServiceF
 // diagnose gathers what explains a failing service: the errors of its latest tasks, newest
 // first, and the last lines that its failing tasks logged. Where the reason cites a task, it is
 // described as well as can be (an unhealthy container says so, with its health check output).
-func (d *deployer) diagnose(ctx context.Context, t *target) ServiceFailure {
+func (r *run) diagnose(ctx context.Context, t *target) ServiceFailure {
 	f := ServiceFailure{Service: t.name, Reason: t.reason}
 	if t.id == "" {
 		return f // never reached the swarm
 	}
-	res, err := d.c.TaskList(ctx, client.TaskListOptions{Filters: make(client.Filters).Add("service", t.id)})
+	res, err := r.c.TaskList(ctx, client.TaskListOptions{Filters: make(client.Filters).Add("service", t.id)})
 	if err != nil {
 		f.TaskErrors = append(f.TaskErrors, fmt.Sprintf("(could not list its tasks: %v)", err))
 	}
 	tasks := res.Items
 	failing := failingTasks(tasks, t)
-	describer := &taskDescriber{c: d.c, node: d.node}
+	describer := &taskDescriber{c: r.c, node: r.node}
 	f.TaskErrors = append(f.TaskErrors, taskErrors(ctx, describer, tasks, t.since)...)
 	f.Reason = explain(ctx, describer, t, tasks, failing)
 
 	tty := t.service != nil && t.service.Spec.TaskTemplate.ContainerSpec != nil && t.service.Spec.TaskTemplate.ContainerSpec.TTY
-	logs, note, err := failureLogs(ctx, d.c, t.id, failing, d.opts.LogTail, tty)
+	logs, note, err := failureLogs(ctx, r.c, t.id, failing, r.opts.LogTail, tty)
 	if err != nil {
 		logs = append(logs, fmt.Sprintf("(could not read its logs: %v)", err))
 	}

@@ -4,17 +4,22 @@
 // Compose files are loaded, interpolated, merged and converted with docker/cli's own
 // cli/compose/loader and cli/compose/convert, so a stack ends up exactly as `docker stack deploy`
 // would make it (same names, same com.docker.stack.namespace and com.docker.stack.image labels),
-// and `docker stack ps` and `docker stack services` show it. The apply loop is this package's:
+// and `docker stack ps` and `docker stack services` show it. The apply loop is this package's;
+// loading is package stackfile's, and the comparison of specs package specdiff's:
 //
-//   - Load reads the files; variables come from env files and explicit maps only (Env, and
+//   - stackfile.Load reads the files; variables come from env files and explicit maps only (Env, and
 //     SecretEnv for secret values), never from the process environment. The files a compose file
 //     names (secrets' and configs' file, env_file) are read only inside Root (the workspace),
 //     symbolic links resolved, as regular files under Swarm's caps (a secret under 500 KiB, a
 //     config under 1000 KiB, an env file up to 1 MiB). Errors are *FileError values naming the
 //     file, line and key.
-//   - Deploy checks that the daemon is a swarm manager, takes the stack's deploy lock, creates the
-//     networks, the secrets and configs (named by content hash, <stack>_<name>-<hash8>, since
-//     Swarm cannot change them), then creates and updates the services that changed, all at once.
+//   - Deploy checks that the daemon is a swarm manager, takes the stack's deploy lock, and plans
+//     without changing anything: it converts the services once, reads the stack's services and
+//     the swarm's networks, secrets and configs, resolves the images, and diffs each service with
+//     the one running (a dry run reports that plan and stops, without the lock). Then it applies
+//     the plan: it creates the networks, the secrets and configs (named by content hash,
+//     <stack>_<name>-<hash8>, since Swarm cannot change them), then creates and updates the
+//     services that changed, all at once.
 //   - It waits for every service at once, polling the stack's services and up-to-date tasks (two
 //     API calls per poll whatever the number of services). A service is done when its tasks at
 //     the new spec run (healthy, when it has a healthcheck: Swarm only calls such a task running
@@ -36,7 +41,8 @@
 //     converged, bounded by Timeout again. Networks the run created stay, and services that Prune
 //     removed are not restored. Without RollbackOnFailure the services are left as they are.
 //   - Cancellation. When ctx is cancelled (the workflow run is cancelled), Deploy stops waiting,
-//     releases the lock and returns at once, WITHOUT rolling back: Swarm goes on with the updates
+//     releases the lock first, then reads the final state, both within CleanupBudget, and returns,
+//     WITHOUT rolling back: Swarm goes on with the updates
 //     it was given, and the unfinished services are reported "pending". The same holds when the
 //     swarm cannot be watched any more (the connection is lost for good).
 //   - Secrets and configs. After a successful deploy, the secrets and configs of the stack that

@@ -2,52 +2,58 @@ package swarm
 
 import "github.com/moby/moby/api/types/swarm"
 
-// reportDryRun fills the result with what a deploy would do.
-func (d *deployer) reportDryRun() {
-	for _, s := range d.services {
-		r := d.result.service(s.name)
-		r.Image = s.spec.TaskTemplate.ContainerSpec.Image
-		r.Desired = specReplicas(s.spec)
+// reportDryRun fills the result with what the plan would do, and logs it.
+func (r *run) reportDryRun(p *plan, res *Result) {
+	for _, n := range p.networks {
+		res.Networks = append(res.Networks, n.name)
+	}
+	for _, o := range p.newObjects() {
+		if o.Kind == kindSecret {
+			res.Secrets = append(res.Secrets, o.Name)
+		} else {
+			res.Configs = append(res.Configs, o.Name)
+		}
+	}
+	for _, s := range p.services {
+		sr := res.service(s.name)
+		sr.Image = s.spec.TaskTemplate.ContainerSpec.Image
+		sr.Desired = specReplicas(s.spec)
 		switch {
 		case s.existing == nil:
-			r.State, r.Changed = StateWouldCreate, true
+			sr.State, sr.Changed = StateWouldCreate, true
 		case len(s.changes) > 0:
-			r.State, r.Changed, r.Changes = StateWouldUpdate, true, s.changes
-			r.ImageBefore = s.existing.Spec.TaskTemplate.ContainerSpec.Image
+			sr.State, sr.Changed, sr.Changes = StateWouldUpdate, true, s.changes
+			sr.ImageBefore = s.existing.Spec.TaskTemplate.ContainerSpec.Image
 		default:
-			r.State = StateUnchanged
-			r.ImageBefore = r.Image
+			sr.State = StateUnchanged
+			sr.ImageBefore = sr.Image
 		}
-		if r.Changed {
-			d.result.Changed = append(d.result.Changed, s.name)
+		if sr.Changed {
+			res.Changed = append(res.Changed, s.name)
 		}
 	}
-	for _, s := range d.prune {
-		r := d.result.service(s.Spec.Name)
-		r.ImageBefore = imageOf(s.Spec)
-		if d.opts.Prune {
-			r.State, r.Changed = StateWouldRemove, true
-			d.result.Changed = append(d.result.Changed, s.Spec.Name)
+	for _, s := range p.prune {
+		sr := res.service(s.Spec.Name)
+		sr.ImageBefore = imageOf(s.Spec)
+		if r.opts.Prune {
+			sr.State, sr.Changed = StateWouldRemove, true
+			res.Changed = append(res.Changed, s.Spec.Name)
 		} else {
-			r.State, r.Image = StateUnchanged+" (not in the files)", r.ImageBefore
+			sr.State, sr.Image = StateUnchanged+" (not in the files)", sr.ImageBefore
 		}
 	}
-	d.log.Infof("dry run: %d of %d services would change in stack %s; nothing was changed",
-		len(d.result.Changed), len(d.result.Services), d.opts.Stack)
-	for _, name := range d.result.Networks {
-		d.log.Infof("would create network %s", name)
+	r.log.Infof("dry run: %d of %d services would change in stack %s; nothing was changed",
+		len(res.Changed), len(res.Services), r.opts.Stack)
+	for _, name := range res.Networks {
+		r.log.Infof("would create network %s", name)
 	}
-	for _, objs := range []map[string]*fileObject{d.secrets, d.configs} {
-		for _, o := range sortedObjects(objs) {
-			if o.id == "" && !o.external {
-				d.log.Infof("would create %s %s (%s)", o.kind, o.name, o.key)
-			}
-		}
+	for _, o := range p.newObjects() {
+		r.log.Infof("would create %s %s (%s)", o.Kind, o.Name, o.Key)
 	}
-	for _, r := range d.result.Services {
-		d.log.Infof("%s: %s", r.Name, r.State)
-		for _, c := range r.Changes {
-			d.log.Infof("  %s", c)
+	for _, sr := range res.Services {
+		r.log.Infof("%s: %s", sr.Name, sr.State)
+		for _, c := range sr.Changes {
+			r.log.Infof("  %s", c)
 		}
 	}
 }
@@ -60,4 +66,11 @@ func specReplicas(spec swarm.ServiceSpec) uint64 {
 		return 1
 	}
 	return 0
+}
+
+func imageOf(spec swarm.ServiceSpec) string {
+	if spec.TaskTemplate.ContainerSpec != nil {
+		return spec.TaskTemplate.ContainerSpec.Image
+	}
+	return ""
 }

@@ -5,123 +5,107 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
+	"golang.org/x/sync/errgroup"
 )
 
-const finishTimeout = 30 * time.Second
+// finish cleans up within the cleanup budget and fills the result from the outcomes and the
+// swarm's final state. After an interrupted run the lock is released first, then the final state
+// is read: nothing is removed, Swarm may still need the secrets and configs. Otherwise the unused
+// secrets and configs are removed while the final state is read, before the lock is released, so
+// that the next run finds the stack clean; a cancel during that stops them, and the lock goes.
+func (r *run) finish(ctx context.Context, l *lock, p *plan, outcomes []*outcome, res *Result, interrupted bool) {
+	var final map[string]swarm.Service
+	if interrupted {
+		cctx, cancel := r.cleanupContext(ctx)
+		defer cancel()
+		r.releaseWithin(cctx, l)
+		final = r.finalState(cctx)
+	} else {
+		gctx, cancel := context.WithTimeout(ctx, r.opts.CleanupBudget)
+		var g errgroup.Group
+		g.Go(func() error { r.collectGarbage(gctx, p, res); return nil })
+		g.Go(func() error { final = r.finalState(gctx); return nil })
+		_ = g.Wait()
+		cancel()
+		r.release(ctx, l)
+	}
+	r.report(outcomes, final, res, runEnd{failed: res.Failed(), rolledBack: res.RolledBack, interrupted: interrupted})
+}
 
-// finish removes the secrets and configs no service uses any more (unless the run was
-// interrupted: Swarm may still need them) and fills the result from the swarm's final state.
-func (d *deployer) finish(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
-	defer cancel()
-	final := map[string]swarm.Service{}
-	_ = parallel(ctx, 2, 2, func(ctx context.Context, i int) error {
-		if i == 0 {
-			if !d.interrupted {
-				d.collectGarbage(ctx)
-			}
-			return nil
-		}
-		res, err := d.c.ServiceList(ctx, client.ServiceListOptions{Filters: stackFilter(d.opts.Stack), Status: true})
-		if err != nil {
-			d.log.Warnf("failed to read the final state of stack %s: %v", d.opts.Stack, err)
-			return nil
-		}
-		for _, s := range res.Items {
-			final[s.Spec.Name] = s
-		}
+// finalState reads the services of the stack by name, with their task counts.
+func (r *run) finalState(ctx context.Context) map[string]swarm.Service {
+	res, err := r.c.ServiceList(ctx, client.ServiceListOptions{Filters: stackFilter(r.opts.Stack), Status: true})
+	if err != nil {
+		r.log.Warnf("failed to read the final state of stack %s: %v", r.opts.Stack, err)
 		return nil
-	})
+	}
+	final := map[string]swarm.Service{}
+	for _, s := range res.Items {
+		final[s.Spec.Name] = s
+	}
+	return final
+}
 
-	failed := d.result.Failed()
-	for _, s := range d.services {
-		r := d.result.service(s.name)
-		if s.existing != nil {
-			r.ImageBefore = imageOf(s.existing.Spec)
+// report fills the services of the result from their outcomes and final state.
+func (r *run) report(outcomes []*outcome, final map[string]swarm.Service, res *Result, end runEnd) {
+	for _, o := range outcomes {
+		sr := res.service(o.name)
+		if o.removed != nil {
+			sr.ImageBefore = imageOf(o.removed.Spec)
+			if o.err != nil {
+				sr.State, sr.Image = StateFailed, sr.ImageBefore
+				continue
+			}
+			sr.State, sr.Changed = StatePruned, true
+			res.Changed = append(res.Changed, o.name)
+			continue
 		}
-		r.Changes = s.changes
-		r.Image = r.ImageBefore
-		t := d.targets[s.name]
+		s, t := o.svc, o.target
+		if s.existing != nil {
+			sr.ImageBefore = imageOf(s.existing.Spec)
+		}
+		sr.Changes = s.changes
+		sr.Image = sr.ImageBefore
 		if cur, ok := final[s.name]; ok {
-			r.Image = imageOf(cur.Spec)
+			sr.Image = imageOf(cur.Spec)
 			switch {
 			case t != nil && t.service != nil:
 				// Tasks at the current spec, as last seen: not the old ones still stopping.
-				r.Running, r.Desired = t.running, t.desired
+				sr.Running, sr.Desired = t.running, t.desired
 			case cur.ServiceStatus != nil:
-				r.Running, r.Desired = cur.ServiceStatus.RunningTasks, cur.ServiceStatus.DesiredTasks
+				sr.Running, sr.Desired = cur.ServiceStatus.RunningTasks, cur.ServiceStatus.DesiredTasks
 			}
 		}
-		r.State = d.stateOf(s, t, failed)
-		r.Update, r.Rollback = t.timing(), d.rollbacks[s.name]
-		r.Changed = s.changed() && r.State != StateSkipped && d.applyErrs[s.name] == nil
-		if r.Changed {
-			d.result.Changed = append(d.result.Changed, s.name)
+		sr.State = o.state(end)
+		sr.Update, sr.Rollback = t.timing(), o.rollback
+		sr.Changed = s.changed() && sr.State != StateSkipped && o.err == nil
+		if sr.Changed {
+			res.Changed = append(res.Changed, s.name)
 		}
 	}
-	if d.opts.Prune {
-		for _, s := range d.prune {
-			r := d.result.service(s.Spec.Name)
-			r.ImageBefore = imageOf(s.Spec)
-			if err := d.applyErrs[s.Spec.Name]; err != nil {
-				r.State, r.Image = StateFailed, r.ImageBefore
-				continue
-			}
-			r.State, r.Changed = StatePruned, true
-			d.result.Changed = append(d.result.Changed, s.Spec.Name)
-		}
-	}
-	slices.SortFunc(d.result.Services, func(a, b ServiceResult) int { return cmp.Compare(a.Name, b.Name) })
-	slices.Sort(d.result.Changed)
-}
-
-// stateOf decides the state a service ends the run in.
-func (d *deployer) stateOf(s *desiredService, t *target, failed bool) string {
-	switch {
-	case d.applyErrs[s.name] != nil:
-		return StateFailed
-	case t == nil:
-		return StateSkipped
-	case d.removedNew[s.name]:
-		return StateRemovedNew
-	case d.rollbackFailed[s.name]:
-		return StateRollbackFailed
-	case failed && d.result.RolledBack && t.kind != kindUnchanged:
-		return StateRolledBack
-	case d.failedNames[s.name]:
-		return StateFailed
-	case !t.done && t.kind != kindUnchanged && (d.interrupted || failed):
-		return StatePending
-	}
-	switch t.kind {
-	case kindCreated:
-		return StateCreated
-	case kindUpdated:
-		return StateUpdated
-	}
-	return StateUnchanged
+	slices.SortFunc(res.Services, func(a, b ServiceResult) int { return cmp.Compare(a.Name, b.Name) })
+	slices.Sort(res.Changed)
 }
 
 // collectGarbage removes the secrets and configs of the stack that no service references any
 // more. After a successful deploy, that is every unused one but the objects of the files. After a
 // failure, only the ones this run created: the previous release's objects stay, since rolling
 // back to it (a rollback Swarm has yet to make, or a later `docker service rollback`) needs them.
-func (d *deployer) collectGarbage(ctx context.Context) {
+func (r *run) collectGarbage(ctx context.Context, p *plan, res *Result) {
 	var keep func(name string) bool
-	if d.result.Failed() {
+	if res.Failed() {
 		created := map[string]bool{}
-		for _, o := range slices.Concat(sortedObjects(d.secrets), sortedObjects(d.configs)) {
-			created[o.name] = o.created
+		for _, o := range slices.Concat(sortedObjects(p.secrets), sortedObjects(p.configs)) {
+			created[o.Name] = o.created
 		}
 		keep = func(name string) bool { return !created[name] }
 	} else {
 		files := map[string]bool{}
-		for _, o := range slices.Concat(sortedObjects(d.secrets), sortedObjects(d.configs)) {
-			files[o.name] = true
+		for _, o := range slices.Concat(sortedObjects(p.secrets), sortedObjects(p.configs)) {
+			files[o.Name] = true
 		}
 		keep = func(name string) bool { return files[name] }
 	}
@@ -129,22 +113,20 @@ func (d *deployer) collectGarbage(ctx context.Context) {
 		services client.ServiceListResult
 		secrets  client.SecretListResult
 		configs  client.ConfigListResult
-		filter   = stackFilter(d.opts.Stack)
+		filter   = stackFilter(r.opts.Stack)
+		g        errgroup.Group
 	)
-	err := parallel(ctx, 3, 3, func(ctx context.Context, i int) error {
-		var err error
-		switch i {
-		case 0:
-			services, err = d.c.ServiceList(ctx, client.ServiceListOptions{})
-		case 1:
-			secrets, err = d.c.SecretList(ctx, client.SecretListOptions{Filters: filter})
-		default:
-			configs, err = d.c.ConfigList(ctx, client.ConfigListOptions{Filters: filter})
-		}
+	g.Go(func() (err error) { services, err = r.c.ServiceList(ctx, client.ServiceListOptions{}); return err })
+	g.Go(func() (err error) {
+		secrets, err = r.c.SecretList(ctx, client.SecretListOptions{Filters: filter})
 		return err
 	})
-	if err != nil {
-		d.log.Warnf("old secrets and configs are kept: %v", err)
+	g.Go(func() (err error) {
+		configs, err = r.c.ConfigList(ctx, client.ConfigListOptions{Filters: filter})
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		r.log.Warnf("old secrets and configs are kept: %v", err)
 		return
 	}
 	used := map[string]bool{}
@@ -175,12 +157,12 @@ func (d *deployer) collectGarbage(ctx context.Context) {
 		o := unused[i]
 		var err error
 		if o.kind == kindSecret {
-			_, err = d.c.SecretRemove(ctx, o.id, client.SecretRemoveOptions{})
+			_, err = r.c.SecretRemove(ctx, o.id, client.SecretRemoveOptions{})
 		} else {
-			_, err = d.c.ConfigRemove(ctx, o.id, client.ConfigRemoveOptions{})
+			_, err = r.c.ConfigRemove(ctx, o.id, client.ConfigRemoveOptions{})
 		}
 		if err != nil {
-			d.log.Warnf("failed to remove unused %s %s: %v", o.kind, o.name, err)
+			r.log.Warnf("failed to remove unused %s %s: %v", o.kind, o.name, err)
 			return nil
 		}
 		removed[i] = o.name
@@ -188,11 +170,11 @@ func (d *deployer) collectGarbage(ctx context.Context) {
 	})
 	for _, name := range removed {
 		if name != "" {
-			d.result.RemovedObjects = append(d.result.RemovedObjects, name)
-			d.log.Infof("Removed %s, no longer used", name)
+			res.RemovedObjects = append(res.RemovedObjects, name)
+			r.log.Infof("Removed %s, no longer used", name)
 		}
 	}
-	slices.Sort(d.result.RemovedObjects)
+	slices.Sort(res.RemovedObjects)
 }
 
 // sortedObjects returns the objects of m sorted by key.

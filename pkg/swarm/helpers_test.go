@@ -160,6 +160,15 @@ type faultyClient struct {
 	serviceUpdate       func(ctx context.Context, id string, opts client.ServiceUpdateOptions) (client.ServiceUpdateResult, error)
 	distributionInspect func(ctx context.Context, image string, opts client.DistributionInspectOptions) (client.DistributionInspectResult, error)
 	taskLogs            func(ctx context.Context, id string, opts client.TaskLogsOptions) (client.TaskLogsResult, error)
+	serviceList         func(ctx context.Context, opts client.ServiceListOptions) (client.ServiceListResult, error)
+}
+
+// ServiceList is replaced by the serviceList hook when set.
+func (f *faultyClient) ServiceList(ctx context.Context, opts client.ServiceListOptions) (client.ServiceListResult, error) {
+	if f.serviceList != nil {
+		return f.serviceList(ctx, opts)
+	}
+	return f.Client.ServiceList(ctx, opts)
 }
 
 func (f *faultyClient) TaskList(ctx context.Context, opts client.TaskListOptions) (client.TaskListResult, error) {

@@ -25,7 +25,6 @@ const (
 	labelLockAcquired = "io.twittix.infra.lock.acquired"
 	labelLockExpires  = "io.twittix.infra.lock.expires"
 	lockRetryInterval = time.Second
-	lockReleaseTime   = 15 * time.Second
 )
 
 // lock is a held deploy lock.
@@ -102,11 +101,9 @@ func acquireLock(ctx context.Context, c Client, log logging.Logger, stack, holde
 	}
 }
 
-// release removes the lock. It runs on a context of its own, so that a cancelled deploy still
-// releases its lock.
+// release removes the lock. ctx must outlive the deploy's own context (see cleanupContext), so
+// that a cancelled deploy still releases its lock.
 func (l *lock) release(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lockReleaseTime)
-	defer cancel()
 	if _, err := l.c.ConfigRemove(ctx, l.id, client.ConfigRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("failed to release the deploy lock: %w", err)
 	}

@@ -3,8 +3,6 @@ package swarm
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,160 +13,61 @@ import (
 	composetypes "github.com/docker/cli/cli/compose/types"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
-)
+	"golang.org/x/sync/errgroup"
 
-// Secrets and configs are immutable in Swarm. Each one the files define is named after its
-// content, <stack>_<key>-<hash8> (or <name>-<hash8> when the file sets `name:`), so that a change
-// creates a new object that the services switch to, while the file a service sees keeps the
-// target the compose file asks for (by default the key). Objects of the stack that no service
-// uses any more are removed once the deploy is over.
+	"github.com/twittix/infra/pkg/swarm/stackfile"
+)
 
 const (
-	kindSecret = "secret"
-	kindConfig = "config"
-	// labelContentHash marks the objects named by content.
-	labelContentHash = "io.twittix.infra.content-hash"
+	kindSecret = stackfile.KindSecret
+	kindConfig = stackfile.KindConfig
 )
 
-// fileObject is a secret or config of the files.
+// fileObject is a secret or config of the files, with its ID once known.
 type fileObject struct {
-	kind string
-	key  string // the compose key
-	name string // the Swarm name
-	// dockerName is the name `docker stack deploy` gives the object (<stack>_<key>, or the name
-	// the file sets), by which docker orders a service's references to objects of a kind.
-	dockerName string
-	external   bool
-	secret     swarm.SecretSpec
-	config     swarm.ConfigSpec
-	id         string // once known
-	created    bool   // created by this run
+	stackfile.Object
+	id      string
+	created bool // created by this run
 }
 
-// planObjects converts the project's secrets and configs and names them by content. The content of
-// their files was read, confined and capped, by Load; nothing is read here.
-func planObjects(ns convert.Namespace, p *Project) (secrets, configs map[string]*fileObject, err error) {
-	cfg := p.Config
-	secrets, configs = map[string]*fileObject{}, map[string]*fileObject{}
-	var errs []error
-	for _, key := range slices.Sorted(maps.Keys(cfg.Secrets)) {
-		s := cfg.Secrets[key]
-		if s.External.External {
-			name := cmp.Or(s.Name, key)
-			secrets[key] = &fileObject{kind: kindSecret, key: key, name: name, dockerName: name, external: true}
-			continue
-		}
-		data, ok := p.data.secrets[key]
-		if !ok && s.Driver == "" {
-			errs = append(errs, fmt.Errorf("secret %s: its file was not read: load the project with Load", key))
-			continue
-		}
-		spec := swarm.SecretSpec{Annotations: objectAnnotations(ns, key, s.Name, s.Labels), Data: data}
-		if s.Driver != "" {
-			spec.Driver, spec.Data = &swarm.Driver{Name: s.Driver, Options: s.DriverOpts}, []byte{}
-		}
-		if s.TemplateDriver != "" {
-			spec.Templating = &swarm.Driver{Name: s.TemplateDriver}
-		}
-		dockerName := spec.Name
-		hash := contentHash(kindSecret, spec.Data, spec.Driver, spec.Templating)
-		spec.Name = spec.Name + "-" + hash[:8]
-		spec.Labels[labelContentHash] = hash
-		secrets[key] = &fileObject{kind: kindSecret, key: key, name: spec.Name, dockerName: dockerName, secret: spec}
+// planObjects converts the project's secrets and configs, by compose key.
+func planObjects(ns convert.Namespace, p *stackfile.Project) (secrets, configs map[string]*fileObject, err error) {
+	s, c, err := stackfile.Objects(ns, p)
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, key := range slices.Sorted(maps.Keys(cfg.Configs)) {
-		c := cfg.Configs[key]
-		if c.External.External {
-			name := cmp.Or(c.Name, key)
-			configs[key] = &fileObject{kind: kindConfig, key: key, name: name, dockerName: name, external: true}
-			continue
+	wrap := func(objs map[string]stackfile.Object) map[string]*fileObject {
+		out := make(map[string]*fileObject, len(objs))
+		for k, o := range objs {
+			out[k] = &fileObject{Object: o}
 		}
-		data, ok := p.data.configs[key]
-		if !ok {
-			errs = append(errs, fmt.Errorf("config %s: its file was not read: load the project with Load", key))
-			continue
-		}
-		spec := swarm.ConfigSpec{Annotations: objectAnnotations(ns, key, c.Name, c.Labels), Data: data}
-		if c.TemplateDriver != "" {
-			spec.Templating = &swarm.Driver{Name: c.TemplateDriver}
-		}
-		dockerName := spec.Name
-		hash := contentHash(kindConfig, spec.Data, nil, spec.Templating)
-		spec.Name = spec.Name + "-" + hash[:8]
-		spec.Labels[labelContentHash] = hash
-		configs[key] = &fileObject{kind: kindConfig, key: key, name: spec.Name, dockerName: dockerName, config: spec}
+		return out
 	}
-	return secrets, configs, errors.Join(errs...)
+	return wrap(s), wrap(c), nil
 }
 
-// objectAnnotations names and labels a secret or config as docker/cli's convert.Secrets and
-// convert.Configs do. Those read the object's file themselves, without confinement or cap, so they
-// are not used: Load has read it.
-func objectAnnotations(ns convert.Namespace, key, name string, labels map[string]string) swarm.Annotations {
-	l := maps.Clone(labels)
-	if l == nil {
-		l = map[string]string{}
-	}
-	l[convert.LabelNamespace] = ns.Name()
-	return swarm.Annotations{Name: cmp.Or(name, ns.Scope(key)), Labels: l}
-}
-
-// contentHash is the hex SHA-256 of what makes a secret or config: its data and drivers.
-func contentHash(kind string, data []byte, driver, templating *swarm.Driver) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d\x00", kind, len(data))
-	h.Write(data)
-	for _, d := range []*swarm.Driver{driver, templating} {
-		if d == nil {
-			h.Write([]byte{0})
-			continue
-		}
-		fmt.Fprintf(h, "\x01%s", d.Name)
-		for _, k := range slices.Sorted(maps.Keys(d.Options)) {
-			fmt.Fprintf(h, "\x00%s=%s", k, d.Options[k])
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// findObjects finds the IDs of the objects that exist and returns the ones to create. External
-// objects must exist.
-func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fileObject) ([]*fileObject, error) {
+// findObjects sets the IDs of the objects that exist. External objects must exist.
+func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fileObject) error {
 	var (
 		secretIDs = map[string]string{}
 		configIDs = map[string]string{}
+		g         errgroup.Group
 	)
-	err := parallel(ctx, 2, 2, func(ctx context.Context, i int) error {
-		if i == 0 {
-			if len(secrets) == 0 {
-				return nil
-			}
+	if len(secrets) > 0 {
+		g.Go(func() error {
 			res, err := c.SecretList(ctx, client.SecretListOptions{})
-			if err != nil {
-				return fmt.Errorf("failed to list secrets: %w", err)
-			}
-			for _, s := range res.Items {
-				secretIDs[s.Spec.Name] = s.ID
-			}
-			return nil
-		}
-		if len(configs) == 0 {
-			return nil
-		}
-		res, err := c.ConfigList(ctx, client.ConfigListOptions{})
-		if err != nil {
-			return fmt.Errorf("failed to list configs: %w", err)
-		}
-		for _, s := range res.Items {
-			configIDs[s.Spec.Name] = s.ID
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+			return idsByName(secretIDs, res.Items, func(s swarm.Secret) (string, string) { return s.Spec.Name, s.ID }, "secrets", err)
+		})
 	}
-
-	var missing []*fileObject
+	if len(configs) > 0 {
+		g.Go(func() error {
+			res, err := c.ConfigList(ctx, client.ConfigListOptions{})
+			return idsByName(configIDs, res.Items, func(s swarm.Config) (string, string) { return s.Spec.Name, s.ID }, "configs", err)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
 	var errs []error
 	for _, objs := range []struct {
 		m   map[string]*fileObject
@@ -176,17 +75,25 @@ func findObjects(ctx context.Context, c Client, secrets, configs map[string]*fil
 	}{{secrets, secretIDs}, {configs, configIDs}} {
 		for _, key := range slices.Sorted(maps.Keys(objs.m)) {
 			o := objs.m[key]
-			o.id = objs.ids[o.name]
-			switch {
-			case o.id != "":
-			case o.external:
-				errs = append(errs, fmt.Errorf("%s %q is declared external but does not exist: create it first with `docker %s create %s -`", o.kind, o.name, o.kind, o.name))
-			default:
-				missing = append(missing, o)
+			o.id = objs.ids[o.Name]
+			if o.id == "" && o.External {
+				errs = append(errs, fmt.Errorf("%s %q is declared external but does not exist: create it first with `docker %s create %s -`", o.Kind, o.Name, o.Kind, o.Name))
 			}
 		}
 	}
-	return missing, errors.Join(errs...)
+	return errors.Join(errs...)
+}
+
+// idsByName adds the ID of each listed object to ids, by name; err is the listing's.
+func idsByName[T any](ids map[string]string, items []T, nameID func(T) (string, string), what string, err error) error {
+	if err != nil {
+		return fmt.Errorf("failed to list %s: %w", what, err)
+	}
+	for _, item := range items {
+		name, id := nameID(item)
+		ids[name] = id
+	}
+	return nil
 }
 
 // createObjects creates the missing secrets and configs.
@@ -194,17 +101,17 @@ func createObjects(ctx context.Context, c Client, missing []*fileObject) error {
 	return parallel(ctx, len(missing), maxParallel, func(ctx context.Context, i int) error {
 		o := missing[i]
 		var err error
-		if o.kind == kindSecret {
+		if o.Kind == kindSecret {
 			var res client.SecretCreateResult
-			res, err = c.SecretCreate(ctx, client.SecretCreateOptions{Spec: o.secret})
+			res, err = c.SecretCreate(ctx, client.SecretCreateOptions{Spec: o.Secret})
 			o.id = res.ID
 		} else {
 			var res client.ConfigCreateResult
-			res, err = c.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: o.config})
+			res, err = c.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: o.Config})
 			o.id = res.ID
 		}
 		if err != nil {
-			return fmt.Errorf("failed to create %s %s: %w", o.kind, o.name, err)
+			return fmt.Errorf("failed to create %s %s: %w", o.Kind, o.Name, err)
 		}
 		o.created = true
 		return nil
@@ -232,7 +139,7 @@ func fileRefs(kind string, refs []composetypes.FileReferenceConfig, objs map[str
 		}
 		target := cmp.Or(r.Target, r.Source)
 		if targets[target] {
-			return nil, fmt.Errorf("duplicate %s target for %s not allowed", kind, o.name)
+			return nil, fmt.Errorf("duplicate %s target for %s not allowed", kind, o.Name)
 		}
 		targets[target] = true
 		out = append(out, fileRef{obj: o, file: swarm.SecretReferenceFileTarget{
@@ -253,10 +160,10 @@ func secretRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(resolved, func(a, b fileRef) int { return cmp.Compare(a.obj.dockerName, b.obj.dockerName) })
+	slices.SortStableFunc(resolved, func(a, b fileRef) int { return cmp.Compare(a.obj.DockerName, b.obj.DockerName) })
 	refs := make([]*swarm.SecretReference, 0, len(resolved))
 	for _, r := range resolved {
-		refs = append(refs, &swarm.SecretReference{File: &r.file, SecretID: r.obj.id, SecretName: r.obj.name})
+		refs = append(refs, &swarm.SecretReference{File: &r.file, SecretID: r.obj.id, SecretName: r.obj.Name})
 	}
 	return refs, nil
 }
@@ -279,10 +186,10 @@ func configRefs(svc composetypes.ServiceConfig, objs map[string]*fileObject) ([]
 		}
 		resolved = append(resolved, fileRef{obj: o, runtime: true})
 	}
-	slices.SortStableFunc(resolved, func(a, b fileRef) int { return cmp.Compare(a.obj.dockerName, b.obj.dockerName) })
+	slices.SortStableFunc(resolved, func(a, b fileRef) int { return cmp.Compare(a.obj.DockerName, b.obj.DockerName) })
 	refs := make([]*swarm.ConfigReference, 0, len(resolved))
 	for _, r := range resolved {
-		ref := &swarm.ConfigReference{ConfigID: r.obj.id, ConfigName: r.obj.name}
+		ref := &swarm.ConfigReference{ConfigID: r.obj.id, ConfigName: r.obj.Name}
 		if r.runtime {
 			ref.Runtime = &swarm.ConfigReferenceRuntimeTarget{}
 		} else {

@@ -5,7 +5,13 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"github.com/twittix/infra/pkg/swarm/stackfile"
 )
+
+// LoadOptions says which compose files to load and which variables interpolate them (see
+// stackfile.LoadOptions).
+type LoadOptions = stackfile.LoadOptions
 
 // ResolveImage says when image tags are resolved to digests through the registry, as docker's
 // `--resolve-image` flag.
@@ -73,6 +79,10 @@ type Options struct {
 	ProgressInterval time.Duration
 	// LogTail is the number of log lines kept for a failing service (default 30).
 	LogTail int
+	// CleanupBudget bounds the clean-up once the deploy is over: removing unused secrets and
+	// configs, reading the final state, releasing the lock. After a cancel, the lock is released
+	// first, then the final state read, both within it (default DefaultCleanupBudget).
+	CleanupBudget time.Duration
 }
 
 // DefaultOptions returns the options of the action's defaults for stack and compose files.
@@ -113,7 +123,7 @@ func (o Options) withDefaults() (Options, error) {
 		}
 	}
 	if o.Timeout < 0 || o.LockWait < 0 || o.LockTTL < 0 || o.PollInterval < 0 || o.ProgressInterval < 0 ||
-		o.MaxTaskFailures < 0 || o.LogTail < 0 {
+		o.MaxTaskFailures < 0 || o.LogTail < 0 || o.CleanupBudget < 0 {
 		errs = append(errs, errors.New("timeouts, intervals and counts must not be negative"))
 	}
 	if o.Timeout == 0 {
@@ -133,6 +143,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.LogTail == 0 {
 		o.LogTail = 30
+	}
+	if o.CleanupBudget == 0 {
+		o.CleanupBudget = DefaultCleanupBudget
 	}
 	return o, errors.Join(errs...)
 }

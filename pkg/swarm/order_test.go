@@ -12,6 +12,7 @@ import (
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
 	"github.com/twittix/infra/internal/testenv/dockertest"
+	"github.com/twittix/infra/pkg/swarm/stackfile"
 )
 
 // Contents whose hashes put the hashed names in the other order than the compose names: the hash
@@ -27,45 +28,38 @@ const (
 // docker gives the object (<stack>_<key>, or the name the file sets), not by our hashed name.
 func TestServiceRefsInDockerOrder(t *testing.T) {
 	t.Parallel()
-	if h := contentHash(kindSecret, []byte(tlsContent), nil, nil); h[0] <= '2' {
-		t.Fatalf("the hash of %q starts with %c: pick a content whose hash starts above 2", tlsContent, h[0])
-	}
-	if h := contentHash(kindConfig, []byte(tlsContent), nil, nil); h[0] <= '2' {
-		t.Fatalf("the config hash of %q starts with %c: pick a content whose hash starts above 2", tlsContent, h[0])
-	}
 	dir := t.TempDir()
-	file := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+	for name, content := range map[string]string{
+		"tls.pem": tlsContent, "tls-2.pem": tls2Content, "named": "n", "tls.conf": tlsContent, "tls-2.conf": tls2Content,
+		"compose.yml": `
+version: "3.9"
+services:
+  web: {image: twittix-test/app:v1}
+secrets:
+  tls: {file: ./tls.pem}
+  tls-2: {file: ./tls-2.pem}
+  ext: {name: a-shared, external: true}
+  named: {name: s_tls-1, file: ./named}
+configs:
+  tls: {file: ./tls.conf}
+  tls-2: {file: ./tls-2.conf}
+`} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return p
 	}
-	cfg := &composetypes.Config{
-		Secrets: map[string]composetypes.SecretConfig{
-			"tls":   {File: file("tls.pem", tlsContent)},
-			"tls-2": {File: file("tls-2.pem", tls2Content)},
-			"ext":   {Name: "a-shared", External: composetypes.External{External: true}},
-			"named": {Name: "s_tls-1", File: file("named", "n")},
-		},
-		Configs: map[string]composetypes.ConfigObjConfig{
-			"tls":   {File: file("tls.conf", tlsContent)},
-			"tls-2": {File: file("tls-2.conf", tls2Content)},
-		},
-	}
-	// The files' content as Load reads it.
-	data := objectData{secrets: map[string][]byte{}, configs: map[string][]byte{}}
-	for key, sc := range cfg.Secrets {
-		if sc.File != "" {
-			data.secrets[key] = mustRead(t, sc.File)
-		}
-	}
-	for key, cc := range cfg.Configs {
-		data.configs[key] = mustRead(t, cc.File)
-	}
-	secrets, configs, err := planObjects(convert.NewNamespace("s"), &Project{Config: cfg, data: data})
+	project, err := stackfile.Load(stackfile.LoadOptions{Files: []string{filepath.Join(dir, "compose.yml")}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	secrets, configs, err := planObjects(convert.NewNamespace("s"), project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []*fileObject{secrets["tls"], configs["tls"]} {
+		if h := strings.TrimPrefix(o.Name, "s_tls-"); h[0] <= '2' {
+			t.Fatalf("the %s hash of %q starts with %c: pick a content whose hash starts above 2", o.Kind, tlsContent, h[0])
+		}
 	}
 	svc := composetypes.ServiceConfig{
 		Secrets:        []composetypes.ServiceSecretConfig{{Source: "tls-2"}, {Source: "named"}, {Source: "tls"}, {Source: "ext"}},
@@ -135,29 +129,31 @@ configs:
 	path := e.write("compose.yml", compose)
 	e.mustDeploy(e.options(path))
 
+	project, err := stackfile.Load(stackfile.LoadOptions{Files: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := t.Context()
 	inspected, err := e.c.ServiceInspect(ctx, e.service("web").ID, client.ServiceInspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ours := inspected.Service.Spec.TaskTemplate.ContainerSpec
-	hashed := func(kind, key, content string) string {
-		return e.stack + "_" + key + "-" + contentHash(kind, []byte(content), nil, nil)[:8]
+	// The names as the conversion gives them, hashed by content.
+	secrets, configs, err := stackfile.Objects(convert.NewNamespace(e.stack), project)
+	if err != nil {
+		t.Fatal(err)
 	}
-	wantSecrets := []string{hashed(kindSecret, "tls", tlsContent), hashed(kindSecret, "tls-2", tls2Content)}
+	wantSecrets := []string{secrets["tls"].Name, secrets["tls-2"].Name}
 	if got := secretNames(ours.Secrets); !cmp.Equal(got, wantSecrets) {
 		t.Errorf("ServiceInspect secrets = %v, want %v (tls before tls-2, as docker)", got, wantSecrets)
 	}
-	wantConfigs := []string{hashed(kindConfig, "tls", tlsContent), hashed(kindConfig, "tls-2", tls2Content)}
+	wantConfigs := []string{configs["tls"].Name, configs["tls-2"].Name}
 	if got := configNames(ours.Configs); !cmp.Equal(got, wantConfigs) {
 		t.Errorf("ServiceInspect configs = %v, want %v (tls before tls-2, as docker)", got, wantConfigs)
 	}
 
 	// docker/cli's convert, given objects under the names docker uses, against the same daemon.
-	project, err := Load(LoadOptions{Files: []string{path}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	labels := map[string]string{dockertest.LabelNamespace: e.stack} // removed with the stack
 	for _, key := range []string{"tls", "tls-2"} {
 		if _, err := e.c.SecretCreate(ctx, client.SecretCreateOptions{Spec: swarm.SecretSpec{
@@ -229,14 +225,4 @@ func configTargets(refs []*swarm.ConfigReference) []string {
 		out = append(out, r.File.Name)
 	}
 	return out
-}
-
-// mustRead returns the content of the file at path.
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

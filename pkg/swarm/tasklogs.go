@@ -8,13 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
+
+	"github.com/twittix/infra/pkg/swarm/specdiff"
 )
 
 const (
@@ -36,28 +37,13 @@ func failingTasks(tasks []swarm.Task, t *target) []swarm.Task {
 		if cs := task.Status.ContainerStatus; cs == nil || cs.ContainerID == "" {
 			continue // never got a container: nothing to read
 		}
-		if t.want != nil && !sameContainer(task.Spec.ContainerSpec, t.want) {
+		if t.want != nil && !specdiff.SameContainer(task.Spec.ContainerSpec, t.want) {
 			continue
 		}
 		out = append(out, task)
 	}
 	slices.SortFunc(out, func(a, b swarm.Task) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out
-}
-
-// sameContainer reports whether two container specs would make the same container.
-func sameContainer(a, b *swarm.ContainerSpec) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	norm := func(c *swarm.ContainerSpec) any {
-		n := *c
-		if n.Isolation == "default" {
-			n.Isolation = ""
-		}
-		return pruned(n)
-	}
-	return reflect.DeepEqual(norm(a), norm(b))
 }
 
 // logLine is one line of a task's output, with the time the daemon read it.

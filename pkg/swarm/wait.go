@@ -215,3 +215,40 @@ func nextPoll(targets []*target, now time.Time, interval time.Duration) time.Dur
 	}
 	return delay
 }
+
+// waitAll waits for every service the run reached at once. When a change could not be applied,
+// the services whose change failed count as failed without waiting.
+func (r *run) waitAll(ctx context.Context, p *plan, outcomes []*outcome) ([]*target, error) {
+	var failed, targets []*target
+	for _, o := range outcomes {
+		switch {
+		case o.err != nil:
+			failed = append(failed, &target{name: o.name, reason: o.err.Error(), since: r.clock.now()})
+		case o.target != nil:
+			targets = append(targets, o.target)
+		}
+	}
+	if len(failed) > 0 {
+		return failed, nil
+	}
+	end := r.log.Group(fmt.Sprintf("Waiting for %d services of stack %s (timeout %s)", len(targets), r.opts.Stack, r.opts.Timeout))
+	defer end()
+	failed, err := r.newWaiter(p).wait(ctx, targets, r.opts.Timeout)
+	if err == nil && len(failed) == 0 {
+		r.log.Infof("All %d services of stack %s converged", len(targets), r.opts.Stack)
+	}
+	return failed, err
+}
+
+// newWaiter returns a waiter for the services of p; it counts tasks per service when one of them
+// is or was global.
+func (r *run) newWaiter(p *plan) *waiter {
+	w := &waiter{c: r.c, stack: r.opts.Stack, opts: r.opts, clock: r.clock,
+		progress: logging.NewProgress(r.log, r.opts.ProgressInterval)}
+	for _, s := range p.services {
+		if s.spec.Mode.Global != nil || (s.existing != nil && s.existing.Spec.Mode.Global != nil) {
+			w.withStatus = true
+		}
+	}
+	return w
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/docker/cli/cli/compose/convert"
 	"github.com/moby/moby/client"
 
-	"github.com/twittix/infra/pkg/swarm"
+	"github.com/twittix/infra/pkg/swarm/stackfile"
 )
 
 // PublishedPort is a TCP port a service of a stack publishes on the swarm's hosts.
@@ -55,9 +55,9 @@ func StackPorts(ctx context.Context, c ServiceLister, stack string) ([]Published
 }
 
 // ComposePorts returns the published TCP ports of the services of the compose files, loaded and
-// interpolated as the deploy does (swarm.Load), sorted by service and port.
-func ComposePorts(opts swarm.LoadOptions) ([]PublishedPort, error) {
-	p, err := swarm.Load(opts)
+// interpolated as the deploy does (stackfile.Load), sorted by service and port.
+func ComposePorts(opts stackfile.LoadOptions) ([]PublishedPort, error) {
+	p, err := stackfile.Load(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/sshconn"
-	"github.com/twittix/infra/pkg/swarm"
+	"github.com/twittix/infra/pkg/swarm/stackfile"
 	"github.com/twittix/infra/pkg/tunnel"
 )
 
@@ -58,7 +58,7 @@ func declare(in *action.Inputs, o *options) {
 		Usage: "The stack's compose files: read --stack's ports from them instead of the swarm (no Docker access needed)"})
 	in.PathList(&o.envFiles, action.Input{Name: "env_files", MustExist: true, Usage: "Env files that interpolate ${VAR} in the compose files, as the deploy does"})
 	in.Multiline(&o.env, action.Input{Name: "env", Usage: "KEY=VALUE lines that interpolate ${VAR} in the compose files; they win over env_files",
-		Validate: func(v string) error { _, err := swarm.ParseEnvString(v, "env"); return err }})
+		Validate: func(v string) error { _, err := stackfile.ParseEnvString(v); return err }})
 	in.Bool(&o.check, action.Input{Name: "check", Default: "false", Usage: "Open each forwarded port once (HTTP GET /) and print what answers, then keep running"})
 	in.Bool(&o.checkOnly, action.Input{Name: "check_only", Default: "false", Usage: "As check, then exit: non-zero when a port does not answer"})
 

@@ -1,4 +1,4 @@
-package swarm
+package stackfile
 
 import (
 	"bytes"
@@ -20,19 +20,19 @@ func TestParseEnv(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		want    []Var
+		want    []envVar
 		wantErr []string // each error's text, in order
 	}{
 		{"empty", "", nil, nil},
-		{"pairs", "A=1\nB=two words \n", []Var{{"A", "1", 1}, {"B", "two words ", 2}}, nil},
-		{"comments and blanks", "# c\n\n   \n  # indented\nA=1\n", []Var{{"A", "1", 5}}, nil},
-		{"leading space trimmed", "  \tA=1", []Var{{"A", "1", 1}}, nil},
-		{"quotes kept", `A="quoted"` + "\nB='x'", []Var{{"A", `"quoted"`, 1}, {"B", "'x'", 2}}, nil},
-		{"equals in value", "URL=a=b=c", []Var{{"URL", "a=b=c", 1}}, nil},
-		{"no interpolation", "A=$HOME ${X}", []Var{{"A", "$HOME ${X}", 1}}, nil},
-		{"bom", "\ufeffA=1", []Var{{"A", "1", 1}}, nil},
-		{"bare keys looked up", "FROM_LOOKUP\nEMPTY\nUNKNOWN\n", []Var{{"FROM_LOOKUP", "looked-up", 1}, {"EMPTY", "", 2}}, nil},
-		{"crlf line ends", "A=1\r\nB=2\r\n", []Var{{"A", "1", 1}, {"B", "2", 2}}, nil},
+		{"pairs", "A=1\nB=two words \n", []envVar{{"A", "1", 1}, {"B", "two words ", 2}}, nil},
+		{"comments and blanks", "# c\n\n   \n  # indented\nA=1\n", []envVar{{"A", "1", 5}}, nil},
+		{"leading space trimmed", "  \tA=1", []envVar{{"A", "1", 1}}, nil},
+		{"quotes kept", `A="quoted"` + "\nB='x'", []envVar{{"A", `"quoted"`, 1}, {"B", "'x'", 2}}, nil},
+		{"equals in value", "URL=a=b=c", []envVar{{"URL", "a=b=c", 1}}, nil},
+		{"no interpolation", "A=$HOME ${X}", []envVar{{"A", "$HOME ${X}", 1}}, nil},
+		{"bom", "\ufeffA=1", []envVar{{"A", "1", 1}}, nil},
+		{"bare keys looked up", "FROM_LOOKUP\nEMPTY\nUNKNOWN\n", []envVar{{"FROM_LOOKUP", "looked-up", 1}, {"EMPTY", "", 2}}, nil},
+		{"crlf line ends", "A=1\r\nB=2\r\n", []envVar{{"A", "1", 1}, {"B", "2", 2}}, nil},
 		{"every bad line reported", "=x\nOK=1\nA B=1\nC\t=2\n", nil, []string{
 			"env:1: no variable name before '=': write KEY=VALUE",
 			"env:3: variable name \"A B\" contains whitespace: write KEY=VALUE with no space around '='",
@@ -43,7 +43,7 @@ func TestParseEnv(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ParseEnv(strings.NewReader(tc.in), "env", lookup)
+			got, err := parseEnv(strings.NewReader(tc.in), "env", lookup)
 			var gotErr []string
 			for _, fe := range FileErrors(err) {
 				gotErr = append(gotErr, fe.Error())
@@ -95,19 +95,25 @@ func TestVariables(t *testing.T) {
 
 func TestParseEnvString(t *testing.T) {
 	t.Parallel()
-	got, err := ParseEnvString("A=1\nB=2\nA=3\n", "env input")
+	got, err := ParseEnvString("A=1\nB=2\nA=3\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(map[string]string{"A": "3", "B": "2"}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if _, err := ParseEnvString("BAD KEY=1", "env input"); err == nil || !strings.Contains(err.Error(), "env input:1:") {
-		t.Errorf("error = %v, want it to name the input and line", err)
+	_, err = ParseEnvString("A=1\nBAD KEY=1\n=2")
+	want := "line 2: variable name \"BAD KEY\" contains whitespace: write KEY=VALUE with no space around '='\n" +
+		"line 3: no variable name before '=': write KEY=VALUE"
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v, want every bad line by its number:\n%s", err, want)
+	}
+	if fes := FileErrors(err); len(fes) != 2 || fes[0].File != "" || fes[0].Line != 2 {
+		t.Errorf("file errors = %v, want two without a file, the first on line 2", fes)
 	}
 }
 
-// FuzzParseEnv checks ParseEnv against docker's own parser (docker/cli's pkg/kvfile): both accept
+// FuzzParseEnv checks parseEnv against docker's own parser (docker/cli's pkg/kvfile): both accept
 // or reject the same input, and accepted input gives the same variables.
 func FuzzParseEnv(f *testing.F) {
 	for _, seed := range []string{
@@ -123,10 +129,10 @@ func FuzzParseEnv(f *testing.F) {
 		return "", false
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		got, err := ParseEnv(bytes.NewReader(in), "fuzz", lookup)
+		got, err := parseEnv(bytes.NewReader(in), "fuzz", lookup)
 		want, werr := kvfile.ParseFromReader(bytes.NewReader(in), lookup)
 		if (err == nil) != (werr == nil) {
-			t.Fatalf("ParseEnv error = %v, docker's = %v", err, werr)
+			t.Fatalf("parseEnv error = %v, docker's = %v", err, werr)
 		}
 		if err != nil {
 			if len(FileErrors(err)) == 0 {
@@ -142,7 +148,7 @@ func FuzzParseEnv(f *testing.F) {
 			}
 		}
 		if diff := cmp.Diff(want, lines); diff != "" {
-			t.Fatalf("ParseEnv differs from docker's parser (-docker +ours):\n%s", diff)
+			t.Fatalf("parseEnv differs from docker's parser (-docker +ours):\n%s", diff)
 		}
 	})
 }

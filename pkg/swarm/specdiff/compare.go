@@ -1,4 +1,4 @@
-package swarm
+package specdiff
 
 import (
 	"encoding/json"
@@ -14,8 +14,8 @@ import (
 // whether a service would change, both the spec we would send and the spec we read are brought to
 // one form first: defaults removed, networks named, and empty values dropped.
 
-// normalizeSpec returns a copy of spec in comparable form. netNames maps network IDs to names.
-func normalizeSpec(spec swarm.ServiceSpec, netNames map[string]string) swarm.ServiceSpec {
+// Normalize returns a copy of spec in comparable form. netNames maps network IDs to names.
+func Normalize(spec swarm.ServiceSpec, netNames map[string]string) swarm.ServiceSpec {
 	s := copySpec(spec)
 	if cs := s.TaskTemplate.ContainerSpec; cs != nil {
 		if cs.Isolation == "default" {
@@ -94,8 +94,8 @@ func copySpec(spec swarm.ServiceSpec) swarm.ServiceSpec {
 	return out
 }
 
-// specsEqual reports whether two normalized specs mean the same service.
-func specsEqual(a, b swarm.ServiceSpec) bool {
+// Equal reports whether two normalized specs mean the same service.
+func Equal(a, b swarm.ServiceSpec) bool {
 	return reflect.DeepEqual(pruned(a), pruned(b))
 }
 
@@ -144,4 +144,39 @@ func prune(v any) (any, bool) {
 	default:
 		return t, true
 	}
+}
+
+// Same reports whether two specs, as sent or as stored, mean the same service. netNames maps
+// network IDs to names.
+func Same(a, b swarm.ServiceSpec, netNames map[string]string) bool {
+	return Equal(Normalize(a, netNames), Normalize(b, netNames))
+}
+
+// Changes lists what changes from the running spec to the desired one, nil when they mean the
+// same service. netNames maps network IDs to names.
+func Changes(running, desired swarm.ServiceSpec, netNames map[string]string) []Change {
+	before, after := Normalize(running, netNames), Normalize(desired, netNames)
+	if Equal(before, after) {
+		return nil
+	}
+	if changes := Diff(before, after); len(changes) > 0 {
+		return changes
+	}
+	// Equal once rendered, different in JSON: still an update, say so.
+	return []Change{{Field: "spec", Before: "(differs)", After: "(differs)"}}
+}
+
+// SameContainer reports whether two container specs would make the same container.
+func SameContainer(a, b *swarm.ContainerSpec) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	norm := func(c *swarm.ContainerSpec) any {
+		n := *c
+		if n.Isolation == "default" {
+			n.Isolation = ""
+		}
+		return pruned(n)
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
 }

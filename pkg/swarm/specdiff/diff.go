@@ -1,4 +1,4 @@
-package swarm
+package specdiff
 
 import (
 	"encoding/json"
@@ -28,12 +28,12 @@ type Change struct {
 	Summary string `json:"summary,omitempty"`
 }
 
-// hiddenSecret is the Summary of a change whose values hold a secret.
-const hiddenSecret = "changed (values hidden: they hold a secret variable)"
+// HiddenSecret is the Summary of a change whose values hold a secret.
+const HiddenSecret = "changed (values hidden: they hold a secret variable)"
 
-// hideSecrets replaces the values of every change that holds one of secrets, raw or as escaped in
-// JSON, with hiddenSecret. Both values go: the one before may hold an earlier value of the secret.
-func hideSecrets(changes []Change, secrets []string) {
+// HideSecrets replaces the values of every change that holds one of secrets, raw or as escaped in
+// JSON, with HiddenSecret. Both values go: the one before may hold an earlier value of the secret.
+func HideSecrets(changes []Change, secrets []string) {
 	if len(secrets) == 0 {
 		return
 	}
@@ -50,7 +50,7 @@ func hideSecrets(changes []Change, secrets []string) {
 	}
 	for i, c := range changes {
 		if holds(c.Before) || holds(c.After) || holds(c.Summary) {
-			changes[i] = Change{Field: c.Field, Summary: hiddenSecret}
+			changes[i] = Change{Field: c.Field, Summary: HiddenSecret}
 		}
 	}
 }
@@ -144,8 +144,8 @@ var aspects = []aspect{
 		func(s *swarm.ServiceSpec) { containerOf(s).Mounts = nil }},
 }
 
-// diffSpecs lists what differs between two normalized specs.
-func diffSpecs(before, after swarm.ServiceSpec) []Change {
+// Diff lists what differs between two normalized specs.
+func Diff(before, after swarm.ServiceSpec) []Change {
 	b, a := copySpec(before), copySpec(after)
 	var out []Change
 	for _, asp := range aspects {

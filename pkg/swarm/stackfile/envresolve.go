@@ -1,4 +1,4 @@
-package swarm
+package stackfile
 
 import (
 	"bytes"
@@ -68,7 +68,7 @@ func resolveEnvFiles(f parsedFile, workingDir string, root confine.Root, lookup 
 					Err: referenceError("services."+name+".env_file", "keep env files under "+confine.Size(maxEnvFileSize), err)})
 				continue
 			}
-			vars, err := ParseEnv(bytes.NewReader(b), path, lookup)
+			vars, err := parseEnv(bytes.NewReader(b), path, lookup)
 			if err != nil {
 				errs = append(errs, err)
 				continue

@@ -1,4 +1,4 @@
-package swarm
+package stackfile
 
 import (
 	"errors"
@@ -78,12 +78,12 @@ func readObjectFiles(cfg *composetypes.Config, files []parsedFile, root confine.
 	}
 	for _, key := range slices.Sorted(maps.Keys(cfg.Secrets)) {
 		if s := cfg.Secrets[key]; !s.External.External && s.Driver == "" {
-			read(kindSecret, key, s.File, maxSecretSize, data.secrets)
+			read(KindSecret, key, s.File, maxSecretSize, data.secrets)
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(cfg.Configs)) {
 		if c := cfg.Configs[key]; !c.External.External {
-			read(kindConfig, key, c.File, maxConfigSize, data.configs)
+			read(KindConfig, key, c.File, maxConfigSize, data.configs)
 		}
 	}
 	return data, errors.Join(errs...)

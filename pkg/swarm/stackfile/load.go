@@ -1,4 +1,4 @@
-package swarm
+package stackfile
 
 import (
 	"errors"
@@ -125,8 +125,9 @@ func Load(opts LoadOptions) (*Project, error) {
 	return p, nil
 }
 
-// secretValues are the values of SecretEnv, longest first, empty ones left out.
-func (o LoadOptions) secretValues() []string {
+// SecretValues are the values of SecretEnv, longest first, empty ones left out: the strings to
+// hide wherever a change is shown.
+func (o LoadOptions) SecretValues() []string {
 	var out []string
 	for _, v := range o.SecretEnv {
 		if v != "" {

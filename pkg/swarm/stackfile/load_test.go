@@ -1,7 +1,6 @@
-package swarm
+package stackfile
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,23 +8,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// writeFiles writes name -> content into a new directory and returns it.
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func TestLoadErrorsNameFileAndLine(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		files    map[string]string
+		dir      string // under testdata/load
 		load     []string
 		wantFile string
 		wantLine int
@@ -33,58 +20,55 @@ func TestLoadErrorsNameFileAndLine(t *testing.T) {
 	}{
 		{
 			name:     "invalid yaml",
-			files:    map[string]string{"c.yml": "version: \"3.9\"\nservices:\n  web:\n    image: a: b\n"},
+			dir:      "invalid-yaml",
 			load:     []string{"c.yml"},
 			wantFile: "c.yml", wantLine: 4, wantMsg: "invalid YAML",
 		},
 		{
 			name:     "unknown property",
-			files:    map[string]string{"c.yml": "version: \"3.9\"\nservices:\n  web:\n    image: a\n    deploy:\n      replica: 2\n"},
+			dir:      "unknown-property",
 			load:     []string{"c.yml"},
 			wantFile: "c.yml", wantLine: 6, wantMsg: "additional property 'replica' is not allowed",
 		},
 		{
-			name: "error in the second file",
-			files: map[string]string{
-				"base.yml": "version: \"3.9\"\nservices:\n  web:\n    image: a\n",
-				"prod.yml": "version: \"3.9\"\nservices:\n  web:\n    deploy:\n      replicas: many\n",
-			},
+			name:     "error in the second file",
+			dir:      "second-file",
 			load:     []string{"base.yml", "prod.yml"},
 			wantFile: "prod.yml", wantLine: 5, wantMsg: "services.web.deploy.replicas",
 		},
 		{
 			name:     "forbidden option",
-			files:    map[string]string{"c.yml": "version: \"3.9\"\nservices:\n  web:\n    image: a\n    mem_limit: 1g\n"},
+			dir:      "forbidden-option",
 			load:     []string{"c.yml"},
 			wantFile: "c.yml", wantLine: 5, wantMsg: "unsupported option services.web.mem_limit",
 		},
 		{
 			name:     "missing image",
-			files:    map[string]string{"c.yml": "version: \"3.9\"\nservices:\n  web:\n    environment: {A: b}\n"},
+			dir:      "missing-image",
 			load:     []string{"c.yml"},
 			wantFile: "c.yml", wantLine: 3, wantMsg: "service web has no image",
 		},
 		{
 			name:     "invalid image",
-			files:    map[string]string{"c.yml": "version: \"3.9\"\nservices:\n  web:\n    image: Not/Valid:Image:x\n"},
+			dir:      "invalid-image",
 			load:     []string{"c.yml"},
 			wantFile: "c.yml", wantLine: 4, wantMsg: "invalid image reference",
 		},
 		{
 			name:     "required variable",
-			files:    map[string]string{"c.yml": "version: \"3.9\"\nservices:\n  web:\n    image: \"app:${TAG:?set TAG}\"\n"},
+			dir:      "required-variable",
 			load:     []string{"c.yml"},
 			wantFile: "c.yml", wantLine: 4, wantMsg: "set TAG",
 		},
 		{
 			name:     "bad service env_file",
-			files:    map[string]string{"c.yml": "version: \"3.9\"\nservices:\n  web:\n    image: a\n    env_file: web.env\n", "web.env": "OK=1\nBAD KEY=2\n"},
+			dir:      "bad-env-file",
 			load:     []string{"c.yml"},
 			wantFile: "web.env", wantLine: 2, wantMsg: "contains whitespace",
 		},
 		{
 			name:     "missing file",
-			files:    map[string]string{},
+			dir:      "missing",
 			load:     []string{"nope.yml"},
 			wantFile: "nope.yml", wantMsg: "cannot read compose file",
 		},
@@ -92,7 +76,7 @@ func TestLoadErrorsNameFileAndLine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dir := writeFiles(t, tc.files)
+			dir := filepath.Join("testdata", "load", tc.dir)
 			var paths []string
 			for _, f := range tc.load {
 				paths = append(paths, filepath.Join(dir, f))
@@ -121,11 +105,8 @@ func TestLoadErrorsNameFileAndLine(t *testing.T) {
 func TestLoadIgnoresProcessEnvironment(t *testing.T) {
 	t.Setenv("TAG", "from-process")
 	t.Setenv("SECRET_FROM_RUNNER", "leaked")
-	dir := writeFiles(t, map[string]string{
-		"c.yml": "version: \"3.9\"\nservices:\n  web:\n    image: app:${TAG:-default}\n    env_file: web.env\n    environment:\n      - SECRET_FROM_RUNNER\n",
-		// A bare key in a service env file is looked up in the deploy's variables only.
-		"web.env": "SECRET_FROM_RUNNER\nFROM_INPUT\n",
-	})
+	// A bare key in a service env file is looked up in the deploy's variables only.
+	dir := filepath.Join("testdata", "load", "process-environment")
 	p, err := Load(LoadOptions{Files: []string{filepath.Join(dir, "c.yml")}, Env: map[string]string{"FROM_INPUT": "yes"}})
 	if err != nil {
 		t.Fatal(err)
@@ -149,12 +130,7 @@ func TestLoadIgnoresProcessEnvironment(t *testing.T) {
 
 func TestLoadEnvFilePrecedence(t *testing.T) {
 	t.Parallel()
-	dir := writeFiles(t, map[string]string{
-		"c.yml":    "version: \"3.9\"\nservices:\n  web:\n    image: app\n    env_file: [a.env, b.env]\n    environment:\n      FROM_COMPOSE: ${V}\n      OVERRIDDEN: compose\n",
-		"a.env":    "A=1\nOVERRIDDEN=a\nSHARED=a\nDOLLAR=$V\n",
-		"b.env":    "SHARED=b\n",
-		"vars.env": "V=interpolated\n",
-	})
+	dir := filepath.Join("testdata", "load", "env-file-precedence")
 	p, err := Load(LoadOptions{Files: []string{filepath.Join(dir, "c.yml")}, EnvFiles: []string{filepath.Join(dir, "vars.env")}})
 	if err != nil {
 		t.Fatal(err)
@@ -171,9 +147,7 @@ func TestLoadEnvFilePrecedence(t *testing.T) {
 
 func TestLoadWarnsAboutIgnoredOptions(t *testing.T) {
 	t.Parallel()
-	dir := writeFiles(t, map[string]string{
-		"c.yml": "version: \"3.9\"\nservices:\n  web:\n    image: app\n    build: .\n    container_name: web\n",
-	})
+	dir := filepath.Join("testdata", "load", "ignored-options")
 	p, err := Load(LoadOptions{Files: []string{filepath.Join(dir, "c.yml")}})
 	if err != nil {
 		t.Fatal(err)

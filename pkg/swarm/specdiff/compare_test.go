@@ -1,4 +1,4 @@
-package swarm
+package specdiff
 
 import (
 	"testing"
@@ -46,12 +46,12 @@ func storedSpec() swarm.ServiceSpec {
 func TestNormalizedSpecsCompareEqual(t *testing.T) {
 	t.Parallel()
 	nets := map[string]string{"net-id-1": "s_default"}
-	sent, stored := normalizeSpec(sentSpec(), nets), normalizeSpec(storedSpec(), nets)
-	if !specsEqual(sent, stored) {
+	sent, stored := Normalize(sentSpec(), nets), Normalize(storedSpec(), nets)
+	if !Equal(sent, stored) {
 		t.Fatalf("the sent and stored forms of one spec differ:\n%s", cmp.Diff(pruned(sent), pruned(stored)))
 	}
-	if got := diffSpecs(stored, sent); len(got) != 0 {
-		t.Errorf("diffSpecs of equal specs = %+v", got)
+	if got := Diff(stored, sent); len(got) != 0 {
+		t.Errorf("Diff of equal specs = %+v", got)
 	}
 }
 
@@ -91,11 +91,11 @@ func TestDiffSpecs(t *testing.T) {
 			t.Parallel()
 			after := sentSpec()
 			tc.change(&after)
-			before, norm := normalizeSpec(storedSpec(), nets), normalizeSpec(after, nets)
-			if specsEqual(before, norm) {
-				t.Fatal("specsEqual says equal, want a difference")
+			before, norm := Normalize(storedSpec(), nets), Normalize(after, nets)
+			if Equal(before, norm) {
+				t.Fatal("Equal says equal, want a difference")
 			}
-			if diff := cmp.Diff(tc.want, diffSpecs(before, norm)); diff != "" {
+			if diff := cmp.Diff(tc.want, Diff(before, norm)); diff != "" {
 				t.Errorf("changes (-want +got):\n%s", diff)
 			}
 		})
@@ -121,64 +121,23 @@ func TestChangeString(t *testing.T) {
 	}
 }
 
-func TestRegistryCredentials(t *testing.T) {
+func TestHideSecrets(t *testing.T) {
 	t.Parallel()
-	creds := []RegistryCredential{
-		{Server: "https://index.docker.io/v1/", Username: "hub", Password: "p1"},
-		{Server: "ghcr.io", Username: "gh", Password: "p2"},
-		{Server: "europe-docker.pkg.dev", Username: "oauth2accesstoken", Password: "p3"},
+	changes := []Change{
+		{Field: "image", Before: "app:v1", After: "app:v2"},
+		{Field: "healthcheck", Before: `{"Test":["CMD","x","old\u003c\u0026\u003e"]}`, After: `{"Test":["CMD","x","now"]}`},
+		{Field: "labels", Before: "a=old<&>", After: "a=b"},
+		{Field: "command", Before: "", After: `run "q\"uote"`},
 	}
-	tests := []struct{ image, wantUser, wantServer string }{
-		{"nginx:1", "hub", "https://index.docker.io/v1/"},
-		{"docker.io/library/redis", "hub", "https://index.docker.io/v1/"},
-		{"ghcr.io/twittix/api:v1", "gh", "ghcr.io"},
-		{"europe-docker.pkg.dev/p/r/img@sha256:" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "oauth2accesstoken", "europe-docker.pkg.dev"},
-		{"quay.io/x/y", "", ""},
+	// The secret as json.Marshal escapes it (<&> -> \u003c\u0026\u003e), and with a quote.
+	HideSecrets(changes, []string{"new", "old<&>", `q"uote`})
+	want := []Change{
+		{Field: "image", Before: "app:v1", After: "app:v2"},
+		{Field: "healthcheck", Summary: HiddenSecret},
+		{Field: "labels", Summary: HiddenSecret},
+		{Field: "command", Summary: HiddenSecret},
 	}
-	for _, tc := range tests {
-		auth, err := encodedAuth(tc.image, creds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tc.wantUser == "" {
-			if auth != "" {
-				t.Errorf("%s: got credentials, want none", tc.image)
-			}
-			continue
-		}
-		ac, err := decodeAuthForTest(auth)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ac.Username != tc.wantUser || ac.ServerAddress != tc.wantServer {
-			t.Errorf("%s: auth %s@%s, want %s@%s", tc.image, ac.Username, ac.ServerAddress, tc.wantUser, tc.wantServer)
-		}
-	}
-}
-
-func TestOptionsReportEveryProblem(t *testing.T) {
-	t.Parallel()
-	_, err := Options{Stack: "bad stack!", ResolveImage: "sometimes", Timeout: -1,
-		Registries: []RegistryCredential{{Username: "u"}}}.withDefaults()
-	for _, want := range []string{"stack:", "compose files:", "resolve_image:", "registry credential 1:", "must not be negative"} {
-		if err == nil || !contains(err.Error(), want) {
-			t.Errorf("error %v does not mention %q", err, want)
-		}
-	}
-	for name, o := range map[string]Options{
-		"log tail":          {LogTail: -1},
-		"progress interval": {ProgressInterval: -time.Second},
-	} {
-		o.Stack, o.Files = "app", []string{"c.yml"}
-		if _, err := o.withDefaults(); err == nil || !contains(err.Error(), "must not be negative") {
-			t.Errorf("a negative %s: error = %v, want it refused", name, err)
-		}
-	}
-	o, err := DefaultOptions("app", "c.yml").withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.PollInterval != 250*time.Millisecond || o.LockTTL != 25*time.Minute || !o.RollbackOnFailure || o.MaxTaskFailures != 3 {
-		t.Errorf("defaults = %+v", o)
+	if diff := cmp.Diff(want, changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
 	}
 }

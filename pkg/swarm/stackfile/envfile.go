@@ -1,4 +1,4 @@
-package swarm
+package stackfile
 
 import (
 	"bufio"
@@ -14,31 +14,31 @@ import (
 	"github.com/twittix/infra/pkg/confine"
 )
 
-// Var is one KEY=VALUE pair read from an env file, with the line it came from.
-type Var struct {
+// envVar is one KEY=VALUE pair read from an env file, with the line it came from.
+type envVar struct {
 	Key   string
 	Value string
 	Line  int
 }
 
-// ParseEnv reads KEY=VALUE lines with the syntax of docker's env files (`docker run --env-file`,
+// parseEnv reads KEY=VALUE lines with the syntax of docker's env files (`docker run --env-file`,
 // a service's env_file): a UTF-8 BOM is dropped, leading whitespace is trimmed, empty lines and
 // lines starting with '#' are skipped, the key ends at the first '=', keeps no whitespace, and the
 // value is taken as is (quotes and trailing spaces included, no interpolation). A line holding only
 // a KEY takes its value from lookup; it is left out when lookup is nil or does not know the key.
 //
-// name names the input in errors (a path, or "the env input"). Unlike docker, which stops at the
-// first bad line, ParseEnv reports every bad line at once, each as a *FileError with its line.
-func ParseEnv(r io.Reader, name string, lookup func(key string) (string, bool)) ([]Var, error) {
+// file names the file in errors ("" for lines given inline). Unlike docker, which stops at the
+// first bad line, parseEnv reports every bad line at once, each as a *FileError with its line.
+func parseEnv(r io.Reader, file string, lookup func(key string) (string, bool)) ([]envVar, error) {
 	var (
-		vars []Var
+		vars []envVar
 		errs []error
 	)
 	scanner := bufio.NewScanner(r)
 	for line := 1; scanner.Scan(); line++ {
 		raw := scanner.Bytes()
 		bad := func(format string, args ...any) {
-			errs = append(errs, &FileError{File: name, Line: line, Err: fmt.Errorf(format, args...)})
+			errs = append(errs, &FileError{File: file, Line: line, Err: fmt.Errorf(format, args...)})
 		}
 		if !utf8.Valid(raw) {
 			bad("invalid UTF-8: save the file as UTF-8")
@@ -70,13 +70,13 @@ func ParseEnv(r io.Reader, name string, lookup func(key string) (string, bool)) 
 			}
 			value = v
 		}
-		vars = append(vars, Var{Key: key, Value: value, Line: line})
+		vars = append(vars, envVar{Key: key, Value: value, Line: line})
 	}
 	if err := scanner.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
 			err = fmt.Errorf("a line is longer than %d bytes", bufio.MaxScanTokenSize)
 		}
-		errs = append(errs, &FileError{File: name, Err: fmt.Errorf("failed to read: %w", err)})
+		errs = append(errs, &FileError{File: file, Err: fmt.Errorf("failed to read: %w", err)})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -84,17 +84,19 @@ func ParseEnv(r io.Reader, name string, lookup func(key string) (string, bool)) 
 	return vars, nil
 }
 
-// ParseEnvString parses KEY=VALUE lines given inline (the action's `env` input) into a map; later
-// lines win. name names the input in errors.
-func ParseEnvString(s, name string) (map[string]string, error) {
-	vars, err := ParseEnv(strings.NewReader(s), name, nil)
+// ParseEnvString parses KEY=VALUE lines given inline (variables for Options.Env or SecretEnv)
+// into a map, with the syntax of docker's env files; later lines win. Every bad line is reported
+// at once, each as a *FileError with its Line and no File ("line 2: ..."): the caller, which
+// knows where the lines come from, can set File to name them.
+func ParseEnvString(s string) (map[string]string, error) {
+	vars, err := parseEnv(strings.NewReader(s), "", nil)
 	if err != nil {
 		return nil, err
 	}
 	return varsMap(vars), nil
 }
 
-func varsMap(vars []Var) map[string]string {
+func varsMap(vars []envVar) map[string]string {
 	m := make(map[string]string, len(vars))
 	for _, v := range vars {
 		m[v.Key] = v.Value
@@ -116,7 +118,7 @@ func Variables(envFiles []string, explicit map[string]string) (map[string]string
 			errs = append(errs, &FileError{File: path, Err: fmt.Errorf("cannot read env file: %w", err)})
 			continue
 		}
-		vars, err := ParseEnv(bytes.NewReader(b), path, lookup)
+		vars, err := parseEnv(bytes.NewReader(b), path, lookup)
 		if err != nil {
 			errs = append(errs, err)
 			continue
