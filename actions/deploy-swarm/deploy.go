@@ -149,11 +149,11 @@ func holder(rt *action.Runtime) string {
 
 // report writes the outputs and the step summary of a result.
 func report(rt *action.Runtime, res *swarm.Result) error {
-	services, err := res.ServicesJSON()
+	services, err := servicesJSON(res)
 	if err != nil {
 		return err
 	}
-	changed, err := res.ChangedJSON()
+	changed, err := changedJSON(res)
 	if err != nil {
 		return err
 	}
@@ -161,11 +161,11 @@ func report(rt *action.Runtime, res *swarm.Result) error {
 	for _, out := range []struct{ name, value string }{
 		{"services", services},
 		{"changed", changed},
-		{"duration", res.DurationSeconds()},
+		{"duration", durationSeconds(res)},
 		{"rolled_back", fmt.Sprint(res.RolledBack)},
 	} {
 		errs = append(errs, rt.SetOutput(out.name, out.value))
 	}
-	errs = append(errs, rt.WriteSummary(new(action.Summary).Paragraph(res.Markdown())))
+	errs = append(errs, rt.WriteSummary(summary(res)))
 	return errors.Join(errs...)
 }
