@@ -31,17 +31,13 @@ var Command = action.Command{
 func run(ctx context.Context, rt *action.Runtime, o *options) error {
 	// Each secret value alone is masked before anything else is printed: the input's masks are
 	// its whole KEY=VALUE lines, and a value can show alone (interpolated in a command, say).
-	secretEnv, err := swarm.ParseEnvString(o.envSecrets, "env_secrets")
-	if err != nil {
-		return &action.InputError{Input: "env_secrets", Problem: err.Error()}
-	}
-	for _, v := range secretEnv {
+	for _, v := range o.secretEnv {
 		rt.Mask(v)
 	}
 	if err := sshinputs.RefuseInsecure(o.ssh.InsecureIgnoreHostKey, rt.InGitHub()); err != nil {
 		return err
 	}
-	opts, err := o.deployOptions(rt, secretEnv)
+	opts, err := o.deployOptions(rt)
 	if err != nil {
 		return err
 	}
@@ -102,20 +98,16 @@ func connect(ctx context.Context, rt *action.Runtime, o *options) (*client.Clien
 	}, nil
 }
 
-// deployOptions are the options of swarm.Deploy the inputs describe, with secretEnv the parsed
-// env_secrets.
-func (o *options) deployOptions(rt *action.Runtime, secretEnv map[string]string) (swarm.Options, error) {
+// deployOptions are the options of swarm.Deploy the inputs describe.
+func (o *options) deployOptions(rt *action.Runtime) (swarm.Options, error) {
 	opts := swarm.DefaultOptions(o.stack, o.composeFiles...)
 	opts.EnvFiles = o.envFiles
 	opts.Root = rt.Workspace()
-	env, err := swarm.ParseEnvString(o.env, "env")
-	if err != nil {
-		return opts, &action.InputError{Input: "env", Problem: err.Error()}
-	}
-	opts.SecretEnv = secretEnv
-	if enabled, declared, _ := parseEnvFromRunner(o.envFromRunner); enabled {
+	env := o.env
+	opts.SecretEnv = o.secretEnv
+	if o.fromRunner.enabled {
 		// The runner's allowed variables interpolate too, below env and env_files.
-		runner := runnerEnv(rt.Getenv, rt.InGitHub(), declared)
+		runner := runnerEnv(rt.Getenv, rt.InGitHub(), o.fromRunner.names)
 		merged, err := swarm.Variables(o.envFiles, env)
 		if err != nil {
 			return opts, fmt.Errorf("failed to read env_files: %w", err)
