@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,14 +91,9 @@ func TestInputRules(t *testing.T) {
 			if len(tc.want) == 0 && err != nil {
 				t.Fatalf("inputs: %v", err)
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("problems lack %q:\n%s", w, msg)
-				}
-			}
-			for _, w := range tc.absent {
-				if strings.Contains(msg, w) {
-					t.Errorf("problems have %q:\n%s", w, msg)
+			for i, text := range slices.Concat(tc.want, tc.absent) {
+				if has, want := strings.Contains(msg, text), i < len(tc.want); has != want {
+					t.Errorf("problems have %q: %v, want %v:\n%s", text, has, want, msg)
 				}
 			}
 		})

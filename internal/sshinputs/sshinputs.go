@@ -1,7 +1,7 @@
 // Package sshinputs declares the SSH inputs every action that reaches the Swarm manager shares
 // (host, user, ssh_key, known_hosts, jump_host, ...), with the same names, defaults, host-key
 // rules and messages, and turns them into an sshconn.Config whose keys are parsed once, when the
-// inputs are checked. inputNames is the one table of the input names of sshconn's fields.
+// inputs are checked. InputNames is the one table of the input names of sshconn's fields.
 //
 // actions/deploy-swarm and actions/load-test declare their SSH inputs with it and apply its
 // host-key rule for GitHub Actions.
@@ -34,9 +34,10 @@ type Options struct {
 	parsed *sshconn.Config
 }
 
-// inputNames maps sshconn's fields to the inputs that set them, where their names differ: the
-// other fields (host, port, known_hosts, docker_socket, jump_host...) are named alike.
-var inputNames = map[string]string{
+// InputNames maps sshconn's fields to the inputs that set them, where their names differ: the
+// other fields (host, port, known_hosts, docker_socket, jump_host...) are named alike. It is the
+// one table of the commands that take SSH inputs (deploy-swarm, load-test, tunnel).
+var InputNames = map[string]string{
 	sshconn.FieldKey:                             "ssh_key",
 	sshconn.FieldPassphrase:                      "ssh_passphrase",
 	sshconn.FieldAgentSocket:                     "ssh_auth_sock",
@@ -128,7 +129,7 @@ func (o *Options) config() sshconn.Config {
 		ConnectTimeout:        o.ConnectTimeout,
 		ConnectRetries:        o.ConnectRetries,
 		DockerSocket:          o.DockerSocket,
-		FieldNames:            inputNames,
+		FieldNames:            InputNames,
 	}
 	if o.ConnectRetries == 0 {
 		cfg.ConnectRetries = sshconn.NoRetries
@@ -142,7 +143,7 @@ func (o *Options) config() sshconn.Config {
 	return cfg
 }
 
-// inputErrors turns sshconn's field errors (named after the inputs by inputNames) into input
+// inputErrors turns sshconn's field errors (named after the inputs by InputNames) into input
 // errors, leaving out those report says are reported already.
 func inputErrors(err error, report func(*sshconn.FieldError) bool) error {
 	var out []error
