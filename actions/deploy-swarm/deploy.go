@@ -32,17 +32,13 @@ var Command = action.Command{
 func run(ctx context.Context, rt *action.Runtime, o *options) error {
 	// Each secret value alone is masked before anything else is printed: the input's masks are
 	// its whole KEY=VALUE lines, and a value can show alone (interpolated in a command, say).
-	secretEnv, err := stackfile.ParseEnvString(o.envSecrets)
-	if err != nil {
-		return &action.InputError{Input: "env_secrets", Problem: err.Error()}
-	}
-	for _, v := range secretEnv {
+	for _, v := range o.secretEnv {
 		rt.Mask(v)
 	}
 	if err := sshinputs.RefuseInsecure(o.ssh.InsecureIgnoreHostKey, rt.InGitHub()); err != nil {
 		return err
 	}
-	opts, err := o.deployOptions(rt, secretEnv)
+	opts, err := o.deployOptions(rt)
 	if err != nil {
 		return err
 	}
@@ -103,20 +99,16 @@ func connect(ctx context.Context, rt *action.Runtime, o *options) (*client.Clien
 	}, nil
 }
 
-// deployOptions are the options of swarm.Deploy the inputs describe, with secretEnv the parsed
-// env_secrets.
-func (o *options) deployOptions(rt *action.Runtime, secretEnv map[string]string) (swarm.Options, error) {
+// deployOptions are the options of swarm.Deploy the inputs describe.
+func (o *options) deployOptions(rt *action.Runtime) (swarm.Options, error) {
 	opts := swarm.DefaultOptions(o.stack, o.composeFiles...)
 	opts.EnvFiles = o.envFiles
 	opts.Root = rt.Workspace()
-	env, err := stackfile.ParseEnvString(o.env)
-	if err != nil {
-		return opts, &action.InputError{Input: "env", Problem: err.Error()}
-	}
-	opts.SecretEnv = secretEnv
-	if enabled, declared, _ := parseEnvFromRunner(o.envFromRunner); enabled {
+	env := o.env
+	opts.SecretEnv = o.secretEnv
+	if o.fromRunner.enabled {
 		// The runner's allowed variables interpolate too, below env and env_files.
-		runner := runnerEnv(rt.Getenv, rt.InGitHub(), declared)
+		runner := runnerEnv(rt.Getenv, rt.InGitHub(), o.fromRunner.names)
 		merged, err := stackfile.Variables(o.envFiles, env)
 		if err != nil {
 			return opts, fmt.Errorf("failed to read env_files: %w", err)
@@ -136,6 +128,7 @@ func (o *options) deployOptions(rt *action.Runtime, secretEnv map[string]string)
 	opts.DryRun = o.dryRun
 	opts.LockWait = o.lockWait
 	opts.Holder = holder(rt)
+	opts.CleanupBudget = action.CleanupBudget
 	return opts, nil
 }
 
@@ -150,11 +143,11 @@ func holder(rt *action.Runtime) string {
 
 // report writes the outputs and the step summary of a result.
 func report(rt *action.Runtime, res *swarm.Result) error {
-	services, err := res.ServicesJSON()
+	services, err := servicesJSON(res)
 	if err != nil {
 		return err
 	}
-	changed, err := res.ChangedJSON()
+	changed, err := changedJSON(res)
 	if err != nil {
 		return err
 	}
@@ -162,11 +155,11 @@ func report(rt *action.Runtime, res *swarm.Result) error {
 	for _, out := range []struct{ name, value string }{
 		{"services", services},
 		{"changed", changed},
-		{"duration", res.DurationSeconds()},
+		{"duration", durationSeconds(res)},
 		{"rolled_back", fmt.Sprint(res.RolledBack)},
 	} {
 		errs = append(errs, rt.SetOutput(out.name, out.value))
 	}
-	errs = append(errs, rt.WriteSummary(new(action.Summary).Paragraph(res.Markdown())))
+	errs = append(errs, rt.WriteSummary(summary(res)))
 	return errors.Join(errs...)
 }

@@ -23,8 +23,8 @@ type options struct {
 	// What to deploy, and how.
 	stack                      string
 	composeFiles, envFiles     []string
-	env, envSecrets            string
-	envFromRunner              string
+	env, secretEnv             map[string]string // env and env_secrets, parsed
+	fromRunner                 runnerVars        // env_from_runner, parsed
 	prune, withRegistryAuth    bool
 	registry, registryUsername string
 	registryPassword           string
@@ -45,14 +45,16 @@ func declare(in *action.Inputs, o *options) {
 	in.PathList(&o.composeFiles, action.Input{Name: "compose_files", Default: "docker-compose.yml", MustExist: true,
 		Usage: "Compose files, merged in order (comma or newline separated)"})
 	in.PathList(&o.envFiles, action.Input{Name: "env_files", MustExist: true, Usage: "Env files (KEY=VALUE lines) that interpolate ${VAR} in the compose files"})
-	in.Multiline(&o.env, action.Input{Name: "env", Usage: "KEY=VALUE lines that interpolate ${VAR} in the compose files; they win over env_files",
-		Validate: func(v string) error { _, err := stackfile.ParseEnvString(v); return err }})
-	in.Multiline(&o.envSecrets, action.Input{Name: "env_secrets", Secret: true,
-		Usage:    "KEY=VALUE lines with secret values, each masked; they interpolate like env, and are hidden in every change shown",
-		Validate: func(v string) error { _, err := stackfile.ParseEnvString(v); return err }})
-	in.String(&o.envFromRunner, action.Input{Name: "env_from_runner", Default: "false",
-		Usage:    "Also interpolate from the runner's environment (lowest precedence): true for GitHub's default GITHUB_* and RUNNER_* variables, or a list of more variable names to pass; never the runner's tokens",
-		Validate: func(v string) error { _, _, err := parseEnvFromRunner(v); return err }})
+	envInput(in, &o.env, action.Input{Name: "env", Usage: "KEY=VALUE lines that interpolate ${VAR} in the compose files; they win over env_files"})
+	envInput(in, &o.secretEnv, action.Input{Name: "env_secrets", Secret: true,
+		Usage: "KEY=VALUE lines with secret values, each masked; they interpolate like env, and are hidden in every change shown"})
+	var fromRunner string
+	in.String(&fromRunner, action.Input{Name: "env_from_runner", Default: "false",
+		Usage: "Also interpolate from the runner's environment (lowest precedence): true for GitHub's default GITHUB_* and RUNNER_* variables, or a list of more variable names to pass; never the runner's tokens",
+		Validate: func(v string) (err error) {
+			o.fromRunner.enabled, o.fromRunner.names, err = parseEnvFromRunner(v)
+			return err
+		}})
 	in.Bool(&o.prune, action.Input{Name: "prune", Default: "false", Usage: "Remove the stack's services that the compose files no longer define"})
 	in.Bool(&o.withRegistryAuth, action.Input{Name: "with_registry_auth", Default: "false", Usage: "Send the registry credentials to the nodes so they can pull private images"})
 	in.String(&o.registry, action.Input{Name: "registry", Usage: "Registry of the credentials, e.g. ghcr.io"})
@@ -74,6 +76,24 @@ func declare(in *action.Inputs, o *options) {
 	in.Check(func() error { return checkEnvKeys(o) })
 }
 
+// envInput declares an input of KEY=VALUE lines whose variables are parsed once, when the input
+// is read, into *p (nil when the input is not set).
+func envInput(in *action.Inputs, p *map[string]string, i action.Input) {
+	var text string
+	i.Validate = func(string) (err error) {
+		*p, err = stackfile.ParseEnvString(text) // as stored, line ends normalised
+		return err
+	}
+	in.Multiline(&text, i)
+}
+
+// runnerVars is the env_from_runner input, parsed: whether the runner's variables interpolate,
+// and the names passed besides GitHub's defaults.
+type runnerVars struct {
+	enabled bool
+	names   []string
+}
+
 func validateDockerHost(v string) error {
 	if !strings.HasPrefix(v, "unix://") && !strings.HasPrefix(v, "/") {
 		return errors.New("only local sockets are supported, e.g. unix:///var/run/docker.sock; to reach a remote daemon set host and the ssh inputs instead")
@@ -82,16 +102,12 @@ func validateDockerHost(v string) error {
 }
 
 // checkEnvKeys refuses a variable set by both env and env_secrets: which one wins would be a
-// guess, and the secret could end up shown as a plain value.
+// guess, and the secret could end up shown as a plain value. (An input that does not parse is
+// reported by itself, and holds no variables.)
 func checkEnvKeys(o *options) error {
-	env, err1 := stackfile.ParseEnvString(o.env)
-	secret, err2 := stackfile.ParseEnvString(o.envSecrets)
-	if err1 != nil || err2 != nil {
-		return nil // reported by the inputs themselves
-	}
 	var both []string
-	for k := range secret {
-		if _, ok := env[k]; ok {
+	for k := range o.secretEnv {
+		if _, ok := o.env[k]; ok {
 			both = append(both, k)
 		}
 	}

@@ -1,6 +1,7 @@
 // Package sshinputs declares the SSH inputs every action that reaches the Swarm manager shares
 // (host, user, ssh_key, known_hosts, jump_host, ...), with the same names, defaults, host-key
-// rules and messages, and turns them into an sshconn.Config.
+// rules and messages, and turns them into an sshconn.Config whose keys are parsed once, when the
+// inputs are checked. InputNames is the one table of the input names of sshconn's fields.
 //
 // actions/deploy-swarm and actions/load-test declare their SSH inputs with it and apply its
 // host-key rule for GitHub Actions.
@@ -9,7 +10,6 @@ package sshinputs
 import (
 	"cmp"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/twittix/infra/pkg/action"
@@ -29,7 +29,25 @@ type Options struct {
 	// DockerSocket is the Docker socket on the manager, for an action that declares it
 	// (deploy-swarm's docker_socket); Declare does not.
 	DockerSocket string
+
+	// parsed is the checked configuration, with its keys parsed, once the inputs are checked.
+	parsed *sshconn.Config
 }
+
+// InputNames maps sshconn's fields to the inputs that set them, where their names differ: the
+// other fields (host, port, known_hosts, docker_socket, jump_host...) are named alike. It is the
+// one table of the commands that take SSH inputs (deploy-swarm, load-test, tunnel).
+var InputNames = map[string]string{
+	sshconn.FieldKey:                             "ssh_key",
+	sshconn.FieldPassphrase:                      "ssh_passphrase",
+	sshconn.FieldAgentSocket:                     "ssh_auth_sock",
+	sshconn.JumpPrefix + sshconn.FieldKey:        "jump_ssh_key",
+	sshconn.JumpPrefix + sshconn.FieldPassphrase: "jump_ssh_passphrase",
+}
+
+// requiredUnless are the inputs Declare declares RequiredUnless the Local input, when Spec has
+// one: their parse reports them when empty.
+var requiredUnless = map[string]bool{"host": true, "user": true, "ssh_key": true}
 
 // Spec says how an action uses SSH.
 type Spec struct {
@@ -40,9 +58,10 @@ type Spec struct {
 	UserUsage string
 }
 
-// Declare declares the SSH inputs on in, stored in o, and the check that spans them: it reports
-// every problem of the SSH configuration (a key that does not parse, a bad known_hosts line, a
-// conflicting host-key rule...) at once, as input errors.
+// Declare declares the SSH inputs on in, stored in o, and the check that spans them: it parses
+// the SSH configuration once (sshconn.Config.Parse: the keys are decrypted there, and only there)
+// and reports every problem (a key that does not parse, a bad known_hosts line, a conflicting
+// host-key rule...) at once, as input errors.
 func Declare(in *action.Inputs, o *Options, spec Spec) {
 	var local, keyLocal []string
 	if spec.Local != "" {
@@ -80,15 +99,27 @@ func Declare(in *action.Inputs, o *Options, spec Spec) {
 		if spec.Local == "" && !in.IsSet("host") {
 			return nil // no SSH: the action works locally
 		}
-		return FieldErrors(o.Config().Validate(), func(field string) bool {
-			// With Local, host, user and ssh_key, when empty, are already reported by their RequiredUnless.
-			return spec.Local == "" || in.IsSet(field) || (field != "host" && field != "user" && field != "ssh_key")
-		})
+		cfg, err := o.config().Parse()
+		if err != nil {
+			// With Local, host, user and ssh_key, when empty, are reported by their RequiredUnless.
+			return inputErrors(err, func(fe *sshconn.FieldError) bool { return spec.Local == "" || !fe.Missing || !requiredUnless[fe.Field] })
+		}
+		o.parsed = &cfg
+		return nil
 	})
 }
 
-// Config is the SSH connection the inputs describe.
+// Config is the SSH connection the inputs describe: once the inputs are checked, with the keys
+// they parsed, which sshconn.Dial uses without parsing them again.
 func (o *Options) Config() sshconn.Config {
+	if o.parsed != nil {
+		return *o.parsed
+	}
+	return o.config()
+}
+
+// config is the SSH connection the inputs describe, as given.
+func (o *Options) config() sshconn.Config {
 	cfg := sshconn.Config{
 		Endpoint: sshconn.Endpoint{
 			Host: o.Host, Port: o.Port, User: o.User, Key: o.Key, Passphrase: o.Passphrase,
@@ -98,6 +129,7 @@ func (o *Options) Config() sshconn.Config {
 		ConnectTimeout:        o.ConnectTimeout,
 		ConnectRetries:        o.ConnectRetries,
 		DockerSocket:          o.DockerSocket,
+		FieldNames:            InputNames,
 	}
 	if o.ConnectRetries == 0 {
 		cfg.ConnectRetries = sshconn.NoRetries
@@ -111,20 +143,16 @@ func (o *Options) Config() sshconn.Config {
 	return cfg
 }
 
-// FieldErrors turns sshconn's field errors into input errors (its field names are the inputs'),
-// leaving out the "is required" problems of the fields report says are reported already.
-func FieldErrors(err error, report func(field string) bool) error {
-	if err == nil {
-		return nil
-	}
+// inputErrors turns sshconn's field errors (named after the inputs by InputNames) into input
+// errors, leaving out those report says are reported already.
+func inputErrors(err error, report func(*sshconn.FieldError) bool) error {
 	var out []error
 	for _, e := range action.Flatten(err) {
 		var fe *sshconn.FieldError
 		if errors.As(e, &fe) {
-			if strings.HasPrefix(fe.Problem, "is required") && !report(fe.Field) {
-				continue
+			if report(fe) {
+				out = append(out, &action.InputError{Input: fe.Field, Problem: fe.Problem})
 			}
-			out = append(out, &action.InputError{Input: fe.Field, Problem: fe.Problem})
 			continue
 		}
 		out = append(out, e)

@@ -12,6 +12,7 @@ import (
 	"github.com/twittix/infra/internal/actiontest"
 	"github.com/twittix/infra/pkg/cloudbuild"
 	"github.com/twittix/infra/pkg/cloudrun"
+	"github.com/twittix/infra/pkg/swarm"
 )
 
 func TestSignalsCancelOnceAndLeaveTimeToCleanUp(t *testing.T) {
@@ -67,6 +68,7 @@ func TestDomainDefaultsAreTheCleanupBudget(t *testing.T) {
 	for name, d := range map[string]time.Duration{
 		"cloudbuild.DefaultCancelTimeout": cloudbuild.DefaultCancelTimeout,
 		"cloudrun.DefaultCancelBudget":    cloudrun.DefaultCancelBudget,
+		"swarm.DefaultCleanupBudget":      swarm.DefaultCleanupBudget,
 	} {
 		if d != CleanupBudget {
 			t.Errorf("%s = %s, want CleanupBudget (%s)", name, d, CleanupBudget)

@@ -88,7 +88,7 @@ func Dial(ctx context.Context, cfg Config, log logging.Logger) (*Client, error) 
 	}
 	if p.cfg.InsecureIgnoreHostKey {
 		log.Warnf("ssh: %s is set: host keys are NOT verified, so anyone on the network path to %s can impersonate it and see every Docker API call, registry credentials included; set %s or %s instead",
-			FieldInsecureIgnoreHostKey, p.target.host, FieldKnownHosts, FieldHostFingerprint)
+			p.target.names.insecure, p.target.host, p.target.names.knownHosts, p.target.names.fingerprint)
 	}
 	c := &Client{plan: p, log: log, sessions: make(chan struct{}, maxStdioSessions), deciding: make(chan struct{}, 1)}
 	c.stop, c.stopFunc = context.WithCancel(context.Background())
@@ -156,7 +156,7 @@ func (c *Client) refused(ctx context.Context, conn *sshConn, refused *ssh.OpenCh
 	if refused.Reason != ssh.Prohibited {
 		if c.streamlocalOK.Load() {
 			return nil, fmt.Errorf("failed to open the Docker socket %s over SSH: %w: it opened earlier on this connection, so dockerd may be restarting: check that it runs (%s)",
-				socket, refused, FieldDockerSocket)
+				socket, refused, c.plan.cfg.name(FieldDockerSocket))
 		}
 		select {
 		case c.deciding <- struct{}{}:
@@ -170,8 +170,8 @@ func (c *Client) refused(ctx context.Context, conn *sshConn, refused *ssh.OpenCh
 		if !c.stdio.Load() {
 			if err := c.probeStdio(ctx, conn); err != nil {
 				msg := fmt.Sprintf("%v", err)
-				if !strings.Contains(msg, FieldDockerSocket) {
-					msg += fmt.Sprintf(": check %s and that dockerd runs there", FieldDockerSocket)
+				if field := string(c.plan.cfg.name(FieldDockerSocket)); !strings.Contains(msg, field) {
+					msg += fmt.Sprintf(": check %s and that dockerd runs there", field)
 				}
 				return nil, fmt.Errorf("failed to open the Docker socket %s over SSH: %w (nothing listens there, or the server forbids socket forwarding), and `docker system dial-stdio` could not reach it either: %s",
 					socket, refused, msg)

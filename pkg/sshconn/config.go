@@ -6,9 +6,12 @@ import (
 	"net"
 	"path"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // Defaults applied by Dial and Validate to the zero values of Config.
@@ -26,16 +29,16 @@ const (
 	maxRetryBackoff = 30 * time.Second
 )
 
-// The names of the fields of Config, as errors report them. They are meant to be the names of the
-// action's inputs. Jump host fields are the same names prefixed with JumpPrefix ("jump_host",
-// "jump_ssh_key", "jump_known_hosts", ...).
+// The names of the fields of Config, as errors and messages name them unless Config.FieldNames
+// renames them (to the names of an action's inputs, say). Jump host fields are the same names
+// prefixed with JumpPrefix ("jump_host", "jump_key", "jump_known_hosts", ...).
 const (
 	FieldHost                  = "host"
 	FieldPort                  = "port"
 	FieldUser                  = "user"
-	FieldKey                   = "ssh_key"
-	FieldPassphrase            = "ssh_passphrase"
-	FieldAgentSocket           = "ssh_auth_sock"
+	FieldKey                   = "key"
+	FieldPassphrase            = "passphrase"
+	FieldAgentSocket           = "agent_socket"
 	FieldKnownHosts            = "known_hosts"
 	FieldHostFingerprint       = "host_fingerprint"
 	FieldInsecureIgnoreHostKey = "insecure_ignore_host_key"
@@ -44,7 +47,7 @@ const (
 	FieldKeepaliveMaxMissed    = "keepalive_max_missed"
 	FieldDockerSocket          = "docker_socket"
 	FieldConnectRetries        = "connect_retries"
-	FieldRetryBackoff          = "connect_backoff"
+	FieldRetryBackoff          = "retry_backoff"
 	JumpPrefix                 = "jump_"
 )
 
@@ -58,6 +61,9 @@ type Endpoint struct {
 	Port int
 	// User is the login name.
 	User string
+	// Signers are private keys already parsed (by Config.Parse or ParsePrivateKey), offered
+	// first, in order: Dial does not parse them again.
+	Signers []ssh.Signer
 	// Key is a private key in the OpenSSH format or PEM (PKCS#1, PKCS#8, SEC 1), RSA, ECDSA or
 	// Ed25519, optionally encrypted with Passphrase.
 	Key string
@@ -107,39 +113,90 @@ type Config struct {
 	// RetryBackoff is the wait before the first retry; it doubles at each retry, up to 30s, with
 	// up to 20% jitter. Zero means DefaultRetryBackoff.
 	RetryBackoff time.Duration
+	// FieldNames are the names errors and messages give the fields (FieldKey,
+	// JumpPrefix+FieldKey...), for a caller whose users know them by other names (an action's
+	// inputs); a field it does not list keeps its own name.
+	FieldNames map[string]string
 }
 
+// name is the name errors and messages give field.
+func (c Config) name(field string) fieldName {
+	if n, ok := c.FieldNames[field]; ok {
+		return fieldName(n)
+	}
+	return fieldName(field)
+}
+
+// fieldName is the name of a field in an error or a message.
+type fieldName string
+
 // FieldError is a problem with one field of Config. Field is the field's name (FieldKey,
-// JumpPrefix+FieldHost, ...) and Problem completes the sentence: Error returns
-// "ssh_key is passphrase-protected: set ssh_passphrase". Problems never quote secrets or keys.
+// JumpPrefix+FieldHost, ..., or its name in Config.FieldNames) and Problem completes the
+// sentence: Error returns "key is passphrase-protected: set passphrase". Problems never quote
+// secrets or keys. Missing tells that the field is required and empty.
 type FieldError struct {
 	Field   string
 	Problem string
+	Missing bool
 }
 
 func (e *FieldError) Error() string { return e.Field + " " + e.Problem }
 
-func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+func fieldErr(field fieldName, format string, args ...any) error {
+	return &FieldError{Field: string(field), Problem: fmt.Sprintf(format, args...)}
+}
+
+// missing is the error of a required field left empty.
+func missing(field fieldName, format string, args ...any) error {
+	return &FieldError{Field: string(field), Problem: fmt.Sprintf(format, args...), Missing: true}
 }
 
 // Validate reports every problem of c at once (errors.Join of *FieldError), including keys that do
 // not parse and passphrases that do not decrypt them. It does not connect.
 func (c Config) Validate() error {
-	_, err := c.plan()
+	_, err := c.Parse()
 	return err
 }
 
-// names are the field names of one endpoint.
-type names struct {
-	host, port, user, key, passphrase, agent, knownHosts, fingerprint string
+// Parse validates c as Validate does, and returns c with its keys parsed: each endpoint's Key
+// and MoreKeys, decrypted with its Passphrase, are in its Signers instead, so that Dial uses
+// them without parsing (and decrypting) them again.
+func (c Config) Parse() (Config, error) {
+	p, err := c.plan()
+	if err != nil {
+		return c, err
+	}
+	c.Endpoint = p.target.parsed(c.Endpoint)
+	if c.Jump != nil {
+		j := p.jump.parsed(*c.Jump)
+		c.Jump = &j
+	}
+	return c, nil
 }
 
-func endpointNames(prefix string) names {
+// parsed returns e with the keys ep parsed from it in Signers.
+func (ep *endpointPlan) parsed(e Endpoint) Endpoint {
+	if ep == nil || !ep.ownKeys {
+		return e
+	}
+	e.Signers = append([]ssh.Signer{ep.signer}, ep.more...)
+	e.Key, e.MoreKeys, e.Passphrase = "", nil, ""
+	return e
+}
+
+// names are the names errors and messages give the fields of one endpoint, and the fields of
+// Config they mention.
+type names struct {
+	host, port, user, key, passphrase, agent, knownHosts, fingerprint fieldName
+	insecure, connectTimeout                                          fieldName
+}
+
+func (c Config) endpointNames(prefix string) names {
 	return names{
-		host: prefix + FieldHost, port: prefix + FieldPort, user: prefix + FieldUser,
-		key: prefix + FieldKey, passphrase: prefix + FieldPassphrase, agent: prefix + FieldAgentSocket,
-		knownHosts: prefix + FieldKnownHosts, fingerprint: prefix + FieldHostFingerprint,
+		host: c.name(prefix + FieldHost), port: c.name(prefix + FieldPort), user: c.name(prefix + FieldUser),
+		key: c.name(prefix + FieldKey), passphrase: c.name(prefix + FieldPassphrase), agent: c.name(prefix + FieldAgentSocket),
+		knownHosts: c.name(prefix + FieldKnownHosts), fingerprint: c.name(prefix + FieldHostFingerprint),
+		insecure: c.name(FieldInsecureIgnoreHostKey), connectTimeout: c.name(FieldConnectTimeout),
 	}
 }
 
@@ -197,28 +254,28 @@ func (c Config) plan() (*plan, error) {
 	}
 	p := &plan{cfg: c}
 	var err error
-	p.target, err = planEndpoint(c.Endpoint, endpointNames(""), c.InsecureIgnoreHostKey, nil)
+	p.target, err = planEndpoint(c.Endpoint, c.endpointNames(""), c.InsecureIgnoreHostKey, false, nil)
 	add(err)
 	if c.Jump != nil {
 		// The jump host reuses the target's key and known_hosts when it has none of its own; a
 		// problem with those is reported once, under the target's field names.
-		p.jump, err = planEndpoint(*c.Jump, endpointNames(JumpPrefix), c.InsecureIgnoreHostKey, p.target)
+		p.jump, err = planEndpoint(*c.Jump, c.endpointNames(JumpPrefix), c.InsecureIgnoreHostKey, true, p.target)
 		add(err)
 	}
 	if c.ConnectTimeout < 0 {
-		add(fieldErr(FieldConnectTimeout, "must be positive (e.g. 15s)"))
+		add(fieldErr(c.name(FieldConnectTimeout), "must be positive (e.g. 15s)"))
 	}
 	if c.KeepaliveMaxMissed < 0 {
-		add(fieldErr(FieldKeepaliveMaxMissed, "must be positive (e.g. 3)"))
+		add(fieldErr(c.name(FieldKeepaliveMaxMissed), "must be positive (e.g. 3)"))
 	}
 	if c.ConnectRetries < 0 {
-		add(fieldErr(FieldConnectRetries, "must be 0 or more"))
+		add(fieldErr(c.name(FieldConnectRetries), "must be 0 or more"))
 	}
 	if c.RetryBackoff < 0 {
-		add(fieldErr(FieldRetryBackoff, "must be positive (e.g. 1s)"))
+		add(fieldErr(c.name(FieldRetryBackoff), "must be positive (e.g. 1s)"))
 	}
 	if !path.IsAbs(c.DockerSocket) || strings.ContainsAny(c.DockerSocket, "\x00\n\r") {
-		add(fieldErr(FieldDockerSocket, "must be an absolute path on the server, e.g. %s", DefaultDockerSocket))
+		add(fieldErr(c.name(FieldDockerSocket), "must be an absolute path on the server, e.g. %s", DefaultDockerSocket))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -226,12 +283,12 @@ func (c Config) plan() (*plan, error) {
 	return p, nil
 }
 
-// planEndpoint validates one endpoint: every problem is returned, joined. For the jump host,
-// target is the target's plan (nil if it had errors): its key and agent are used when the jump
-// host has none, and its known_hosts when the jump host has neither known_hosts nor fingerprints.
-func planEndpoint(e Endpoint, n names, insecure bool, target *endpointPlan) (*endpointPlan, error) {
-	isJump := n.host != FieldHost
-	inheritAuth := isJump && strings.TrimSpace(e.Key) == "" && e.Passphrase == "" && e.AgentSocket == ""
+// planEndpoint validates one endpoint: every problem is returned, joined. For the jump host
+// (isJump), target is the target's plan (nil if it had errors): its keys and agent are used when
+// the jump host has none, and its known_hosts when the jump host has neither known_hosts nor
+// fingerprints.
+func planEndpoint(e Endpoint, n names, insecure, isJump bool, target *endpointPlan) (*endpointPlan, error) {
+	inheritAuth := isJump && len(e.Signers) == 0 && strings.TrimSpace(e.Key) == "" && e.Passphrase == "" && e.AgentSocket == ""
 	inheritKnown := isJump && strings.TrimSpace(e.KnownHosts) == "" && strings.TrimSpace(e.HostFingerprint) == ""
 	var errs []error
 	add := func(err error) {
@@ -245,7 +302,7 @@ func planEndpoint(e Endpoint, n names, insecure bool, target *endpointPlan) (*en
 		add(fieldErr(n.port, "must be between 1 and 65535 (default 22)"))
 	}
 	if strings.TrimSpace(e.User) == "" {
-		add(fieldErr(n.user, "is required: the login name on %s, e.g. deploy", orHost(host)))
+		add(missing(n.user, "is required: the login name on %s, e.g. deploy", orHost(host)))
 	} else if strings.ContainsAny(e.User, " \t\r\n@:") {
 		add(fieldErr(n.user, "must be a bare login name (no spaces, @ or :)"))
 	}
@@ -257,20 +314,27 @@ func planEndpoint(e Endpoint, n names, insecure bool, target *endpointPlan) (*en
 		if target != nil {
 			ep.signer, ep.more, ep.agentSocket = target.signer, target.more, target.agentSocket
 		}
-	case strings.TrimSpace(e.Key) != "":
-		ep.signer, err = parseKey(n, e.Key, e.Passphrase)
-		add(err)
+	case len(e.Signers) > 0 || strings.TrimSpace(e.Key) != "":
+		signers := slices.Clone(e.Signers)
+		if strings.TrimSpace(e.Key) != "" {
+			s, err := parseKey(n, e.Key, e.Passphrase)
+			add(err)
+			signers = append(signers, s)
+			ep.ownKeys = true
+		}
 		for i, k := range e.MoreKeys {
 			kn := n
-			kn.key = fmt.Sprintf("%s (further key %d)", n.key, i+1)
+			kn.key = fieldName(fmt.Sprintf("%s (further key %d)", n.key, i+1))
 			s, err := parseKey(kn, k, e.Passphrase)
 			add(err)
-			ep.more = append(ep.more, s)
+			signers = append(signers, s)
+			ep.ownKeys = true
 		}
+		ep.signer, ep.more = signers[0], signers[1:]
 	case e.Passphrase != "":
 		add(fieldErr(n.passphrase, "is set but %s is empty: set %s too", n.key, n.key))
 	case e.AgentSocket == "":
-		add(fieldErr(n.key, "is required: paste a private key (or set %s to an SSH agent socket when running locally)", n.agent))
+		add(missing(n.key, "is required: paste a private key (or set %s to an SSH agent socket when running locally)", n.agent))
 	}
 	if e.AgentSocket != "" && !inheritAuth {
 		if !path.IsAbs(e.AgentSocket) {
@@ -306,7 +370,7 @@ func checkHost(raw string, n names) (string, error) {
 	h := strings.TrimSpace(raw)
 	switch {
 	case h == "":
-		return "", fieldErr(n.host, "is required: the host name or IP address of the SSH server")
+		return "", missing(n.host, "is required: the host name or IP address of the SSH server")
 	case strings.ContainsAny(h, "@/ \t\r\n"):
 		return "", fieldErr(n.host, "must be a bare host name or IP address: set the login in %s and the port in %s", n.user, n.port)
 	case strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]"):

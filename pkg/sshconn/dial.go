@@ -30,6 +30,7 @@ type plan struct {
 // endpointPlan is a validated Endpoint.
 type endpointPlan struct {
 	names       names
+	ownKeys     bool // signer and more were parsed from Key and MoreKeys, not given as Signers
 	host        string
 	user        string
 	addr        string // host:port
@@ -75,10 +76,11 @@ func (e *ConnectError) Unwrap() error { return e.Err }
 type timeoutError struct {
 	stage   string
 	timeout time.Duration
+	field   fieldName // connect_timeout's name
 }
 
 func (e *timeoutError) Error() string {
-	return fmt.Sprintf("%s did not complete within %s (%s)", e.stage, e.timeout, FieldConnectTimeout)
+	return fmt.Sprintf("%s did not complete within %s (%s)", e.stage, e.timeout, e.field)
 }
 func (e *timeoutError) Timeout() bool   { return true }
 func (e *timeoutError) Temporary() bool { return true }
@@ -119,7 +121,7 @@ func connectOnce(ctx context.Context, p *plan, log logging.Logger) (*sshConn, er
 	defer cancel()
 	timedOut := func(stage string, err error) error {
 		if ctx.Err() == nil && actx.Err() != nil {
-			return &timeoutError{stage: stage, timeout: timeout}
+			return &timeoutError{stage: stage, timeout: timeout, field: p.target.names.connectTimeout}
 		}
 		return err
 	}
@@ -209,7 +211,7 @@ func authMethods(ep *endpointPlan) ([]ssh.AuthMethod, func(), error) {
 	}
 	ac, err := net.Dial("unix", ep.agentSocket)
 	if err != nil {
-		return nil, nil, &FieldError{Field: ep.names.agent, Problem: fmt.Sprintf("could not be reached: %v: start an SSH agent (ssh-agent) and add the key (ssh-add)", errors.Unwrap(err))}
+		return nil, nil, &FieldError{Field: string(ep.names.agent), Problem: fmt.Sprintf("could not be reached: %v: start an SSH agent (ssh-agent) and add the key (ssh-add)", errors.Unwrap(err))}
 	}
 	methods = append(methods, ssh.PublicKeysCallback(agent.NewClient(ac).Signers))
 	return methods, func() { ac.Close() }, nil
@@ -220,7 +222,7 @@ func authError(ep *endpointPlan, err error) error {
 	if !strings.Contains(err.Error(), "unable to authenticate") {
 		return err
 	}
-	offered := "the keys of the agent at " + ep.names.agent
+	offered := "the keys of the agent at " + string(ep.names.agent)
 	if ep.signer != nil {
 		var keys []string
 		for _, s := range append([]ssh.Signer{ep.signer}, ep.more...) {
@@ -279,7 +281,7 @@ func hint(p *plan, err error) string {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Sprintf("nothing accepts connections there: check %s, and that sshd runs", where)
 	case errors.As(err, &te):
-		return fmt.Sprintf("check %s and firewalls, or raise %s", where, FieldConnectTimeout)
+		return fmt.Sprintf("check %s and firewalls, or raise %s", where, p.target.names.connectTimeout)
 	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
 		return "the server closed the connection during the handshake: check that it is an SSH server and that it accepts the runner's address"
 	}

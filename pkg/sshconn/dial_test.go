@@ -116,14 +116,14 @@ func TestDialAgent(t *testing.T) {
 	cfg.AgentSocket = sshd.StartAgent(t, sshd.NewKey(t, sshd.Ed25519))
 	_, err = Dial(context.Background(), cfg, newLog())
 	var ce *ConnectError
-	if !errors.As(err, &ce) || ce.Attempts != 1 || !strings.Contains(err.Error(), "refused the keys of the agent at ssh_auth_sock for user root") {
+	if !errors.As(err, &ce) || ce.Attempts != 1 || !strings.Contains(err.Error(), "refused the keys of the agent at agent_socket for user root") {
 		t.Errorf("Dial with a foreign agent: %v, want an authentication error after 1 attempt", err)
 	}
 
 	// An agent socket that does not exist says so.
 	cfg.AgentSocket = "/nonexistent/agent.sock"
 	_, err = Dial(context.Background(), cfg, newLog())
-	checkFieldError(t, err, FieldAgentSocket, "ssh_auth_sock could not be reached")
+	checkFieldError(t, err, FieldAgentSocket, "agent_socket could not be reached")
 }
 
 // keyscan runs the real ssh-keyscan against host:port.
@@ -255,7 +255,7 @@ func TestDialWrongKeyFailsFast(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Attempts != 1 {
 		t.Fatalf("Dial: %v, want a *ConnectError after 1 attempt", err)
 	}
-	want := "refused ssh_key (ssh-ed25519 " + ssh.FingerprintSHA256(wrong.Public) + ") for user root: add the public key to ~root/.ssh/authorized_keys on the server"
+	want := "refused key (ssh-ed25519 " + ssh.FingerprintSHA256(wrong.Public) + ") for user root: add the public key to ~root/.ssh/authorized_keys on the server"
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("message lacks %q:\n%v", want, err)
 	}

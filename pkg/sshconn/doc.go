@@ -5,8 +5,10 @@
 // A Config names the server (and optionally a jump host), the key or agent to log in with, and the
 // known_hosts lines or SHA256 fingerprints its host key must match. Config.Validate reports every
 // problem at once as *FieldError values naming the field (FieldKey, FieldKnownHosts, ...), with a
-// sentence saying how to fix it; ParsePrivateKey, ParseKnownHosts and ParseFingerprints are the
-// parsers it uses. No error or log line ever contains a private key or a passphrase.
+// sentence saying how to fix it (Config.FieldNames renames the fields for a caller's users);
+// Config.Parse does the same and returns the Config with its keys parsed once, for Dial.
+// ParsePrivateKey, ParseKnownHosts and ParseFingerprints are the parsers it uses. No error or log
+// line ever contains a private key or a passphrase.
 //
 // Dial connects, retrying network errors with backoff but failing at the first attempt on an
 // authentication or host key error (*HostKeyError prints the server's key and how to pin it).

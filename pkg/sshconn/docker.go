@@ -33,8 +33,8 @@ func (c *Client) DockerClient(ctx context.Context, opts ...client.Opt) (*client.
 			err = perr
 		}
 		msg := fmt.Sprintf("failed to reach the Docker Engine API at %s on %s: %v", c.plan.cfg.DockerSocket, c.plan.target.addr, err)
-		if !strings.Contains(msg, FieldDockerSocket) {
-			msg += fmt.Sprintf(": check %s and that dockerd runs there", FieldDockerSocket)
+		if field := string(c.plan.cfg.name(FieldDockerSocket)); !strings.Contains(msg, field) {
+			msg += fmt.Sprintf(": check %s and that dockerd runs there", field)
 		}
 		return nil, &dockerError{msg: msg, err: err}
 	}

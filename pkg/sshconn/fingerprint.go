@@ -14,7 +14,7 @@ var hexFingerprint = regexp.MustCompile(`^(?i)(MD5:)?[0-9a-f]{2}(:[0-9a-f]{2}){1
 // spaces or new lines, and returns them normalized. Errors are *FieldError naming
 // FieldHostFingerprint; they never quote the input.
 func ParseFingerprints(s string) ([]string, error) {
-	return parseFingerprints(endpointNames(""), s)
+	return parseFingerprints(Config{}.endpointNames(""), s)
 }
 
 func parseFingerprints(n names, s string) ([]string, error) {

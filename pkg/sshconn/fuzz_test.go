@@ -10,7 +10,7 @@ import (
 
 // Parser errors come from a fixed set of sentences: whatever the input, they cannot echo it.
 var (
-	keyErrorPattern = regexp.MustCompile(`^(ssh_key|ssh_passphrase) [a-zA-Z0-9 ,:;()#.\x60<>/_=+-]+$`)
+	keyErrorPattern = regexp.MustCompile(`^(key|passphrase) [a-zA-Z0-9 ,:;()#.\x60<>/_=+-]+$`)
 	// known_hosts errors may carry a fingerprint (a hash of a public key) but nothing longer.
 	knownHostsErrorPattern  = regexp.MustCompile(`^known_hosts (line \d+ )?[a-zA-Z0-9 ,:;()#.\x60<>/_~=|!@\[\]*-]+( SHA256:[A-Za-z0-9+/]{43})?$`)
 	fingerprintErrorPattern = regexp.MustCompile(`^host_fingerprint [a-zA-Z0-9 ,:;()#.\x60<>/_=-]+$`)

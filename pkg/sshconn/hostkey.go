@@ -93,7 +93,7 @@ func newVerifier(n names, knownHosts, fingerprints string, insecure bool) (*veri
 	v.pins = pins
 	errs = append(errs, err)
 	if insecure && (strings.TrimSpace(knownHosts) != "" || strings.TrimSpace(fingerprints) != "") {
-		errs = append(errs, fieldErr(FieldInsecureIgnoreHostKey, "cannot be combined with %s or %s: remove one of them", n.knownHosts, n.fingerprint))
+		errs = append(errs, fieldErr(n.insecure, "cannot be combined with %s or %s: remove one of them", n.knownHosts, n.fingerprint))
 	}
 	return v, errors.Join(errs...)
 }
@@ -113,7 +113,7 @@ func (v *verifier) callback(log logging.Logger) ssh.HostKeyCallback {
 		fp := ssh.FingerprintSHA256(plainKey(key))
 		if v.insecure {
 			log.Warnf("ssh: NOT verifying the host key of %s (%s is set): accepted %s %s; pin it with `%s: %s`",
-				host, FieldInsecureIgnoreHostKey, key.Type(), fp, v.n.fingerprint, fp)
+				host, v.n.insecure, key.Type(), fp, v.n.fingerprint, fp)
 			return nil
 		}
 		var knownErr error
@@ -126,7 +126,7 @@ func (v *verifier) callback(log logging.Logger) ssh.HostKeyCallback {
 		e := &HostKeyError{
 			Host: host, KeyType: key.Type(), Fingerprint: fp,
 			KnownHostsLine:   knownhosts.Line([]string{host}, plainKey(key)),
-			fingerprintField: v.n.fingerprint, knownHostsField: v.n.knownHosts,
+			fingerprintField: string(v.n.fingerprint), knownHostsField: string(v.n.knownHosts),
 		}
 		var revoked *knownhosts.RevokedError
 		if errors.As(knownErr, &revoked) {

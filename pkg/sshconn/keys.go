@@ -15,6 +15,10 @@ import (
 // default and -a 100 is already slow; a crafted key with billions of rounds must not hang a run.
 const maxKDFRounds = 1000
 
+// decrypt decrypts a passphrase-protected key: its key derivation is the costly part of parsing
+// a key (bcrypt rounds). Tests count its calls.
+var decrypt = ssh.ParseRawPrivateKeyWithPassphrase
+
 // ParsePrivateKey parses an SSH private key given as content: the OpenSSH format or PEM
 // (PKCS#1, PKCS#8, SEC 1, legacy encrypted PEM), RSA, ECDSA or Ed25519, decrypted with passphrase
 // when it is protected. It tolerates what pasting into a secret does to a key: surrounding
@@ -23,7 +27,7 @@ const maxKDFRounds = 1000
 // Errors are *FieldError naming FieldKey or FieldPassphrase with a fixed sentence saying what to
 // fix; they never contain any part of the key or the passphrase.
 func ParsePrivateKey(key, passphrase string) (ssh.Signer, error) {
-	return parseKey(endpointNames(""), key, passphrase)
+	return parseKey(Config{}.endpointNames(""), key, passphrase)
 }
 
 func parseKey(n names, key, passphrase string) (ssh.Signer, error) {
@@ -52,7 +56,7 @@ func parseKey(n names, key, passphrase string) (ssh.Signer, error) {
 		if kdfRounds(block) > maxKDFRounds {
 			return nil, fieldErr(n.key, "is encrypted with more than %d bcrypt rounds: re-encrypt it with `ssh-keygen -p -a 100 -f KEY`", maxKDFRounds)
 		}
-		raw, err = ssh.ParseRawPrivateKeyWithPassphrase(data, []byte(passphrase))
+		raw, err = decrypt(data, []byte(passphrase))
 		if errors.Is(err, x509.IncorrectPasswordError) {
 			return nil, fieldErr(n.passphrase, "does not decrypt %s: check the passphrase", n.key)
 		}

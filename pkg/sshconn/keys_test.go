@@ -62,11 +62,11 @@ func TestParsePrivateKeyPassphrase(t *testing.T) {
 		wantField, wantText   string // empty: no error
 	}{
 		{"openssh right", encrypted, pass, "", ""},
-		{"openssh missing", encrypted, "", FieldKey, "ssh_key is passphrase-protected: set ssh_passphrase"},
-		{"openssh wrong", encrypted, "wrong", FieldPassphrase, "ssh_passphrase does not decrypt ssh_key"},
+		{"openssh missing", encrypted, "", FieldKey, "key is passphrase-protected: set passphrase"},
+		{"openssh wrong", encrypted, "wrong", FieldPassphrase, "passphrase does not decrypt key"},
 		{"legacy pem right", legacy, pass, "", ""},
-		{"legacy pem missing", legacy, "", FieldKey, "ssh_key is passphrase-protected: set ssh_passphrase"},
-		{"legacy pem wrong", legacy, "wrong", FieldPassphrase, "ssh_passphrase does not decrypt ssh_key"},
+		{"legacy pem missing", legacy, "", FieldKey, "key is passphrase-protected: set passphrase"},
+		{"legacy pem wrong", legacy, "wrong", FieldPassphrase, "passphrase does not decrypt key"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,17 +90,17 @@ func TestParsePrivateKeyRejects(t *testing.T) {
 	tests := []struct {
 		name, key, want string
 	}{
-		{"empty", "  \n ", "ssh_key is empty"},
-		{"public key", k.AuthorizedKey(), "ssh_key is a public key: paste the private key"},
-		{"pem public key", "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n", "ssh_key is a public key"},
-		{"not a key", "hunter2", "ssh_key is not a private key"},
-		{"putty", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n", "ssh_key is a PuTTY key"},
-		{"missing end line", strings.Join(lines[:len(lines)-1], "\n"), "ssh_key is truncated or malformed"},
-		{"missing body lines", lines[0] + "\n" + lines[1] + "\n" + lines[len(lines)-1], "ssh_key could not be parsed"},
-		{"certificate", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "ssh_key is an X.509 certificate"},
-		{"encrypted pkcs8", string(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: pkcs8.Bytes})), "ssh_key is an encrypted PKCS#8 key"},
-		{"unknown pem type", string(pem.EncodeToMemory(&pem.Block{Type: "FOO PRIVATE KEY", Bytes: pkcs8.Bytes})), "ssh_key has an unsupported key type"},
-		{"huge kdf rounds", withKDFRounds(t, k.OpenSSHWithPassphrase(t, "pw"), 1<<31), "ssh_key is encrypted with more than 1000 bcrypt rounds"},
+		{"empty", "  \n ", "key is empty"},
+		{"public key", k.AuthorizedKey(), "key is a public key: paste the private key"},
+		{"pem public key", "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n", "key is a public key"},
+		{"not a key", "hunter2", "key is not a private key"},
+		{"putty", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n", "key is a PuTTY key"},
+		{"missing end line", strings.Join(lines[:len(lines)-1], "\n"), "key is truncated or malformed"},
+		{"missing body lines", lines[0] + "\n" + lines[1] + "\n" + lines[len(lines)-1], "key could not be parsed"},
+		{"certificate", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "key is an X.509 certificate"},
+		{"encrypted pkcs8", string(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: pkcs8.Bytes})), "key is an encrypted PKCS#8 key"},
+		{"unknown pem type", string(pem.EncodeToMemory(&pem.Block{Type: "FOO PRIVATE KEY", Bytes: pkcs8.Bytes})), "key has an unsupported key type"},
+		{"huge kdf rounds", withKDFRounds(t, k.OpenSSHWithPassphrase(t, "pw"), 1<<31), "key is encrypted with more than 1000 bcrypt rounds"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

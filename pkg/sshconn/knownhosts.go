@@ -27,7 +27,7 @@ func (k *KnownHosts) Lines() int { return k.lines }
 // the @cert-authority and @revoked markers. Every bad line is reported, by number; errors are
 // *FieldError naming FieldKnownHosts and never quote the content.
 func ParseKnownHosts(content string) (*KnownHosts, error) {
-	return parseKnownHosts(endpointNames(""), content)
+	return parseKnownHosts(Config{}.endpointNames(""), content)
 }
 
 func parseKnownHosts(n names, content string) (*KnownHosts, error) {
@@ -47,7 +47,7 @@ func parseKnownHosts(n names, content string) (*KnownHosts, error) {
 			errs = append(errs, fieldErr(n.knownHosts, "line %d %s", i+1, problem))
 			continue
 		}
-		l.known.Filename, l.known.Line = n.knownHosts, i+1
+		l.known.Filename, l.known.Line = string(n.knownHosts), i+1
 		switch l.marker {
 		case markerRevoked:
 			k.revoked[string(l.known.Key.Marshal())] = l.known

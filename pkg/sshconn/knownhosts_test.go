@@ -114,7 +114,7 @@ func TestHostKeyVerification(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			v, err := newVerifier(endpointNames(""), tc.known, tc.pins, false)
+			v, err := newVerifier(Config{}.endpointNames(""), tc.known, tc.pins, false)
 			if err != nil {
 				t.Fatalf("newVerifier: %v", err)
 			}
@@ -182,7 +182,7 @@ func TestHostKeyAlgorithmsFollowKnownHosts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			v, err := newVerifier(endpointNames(""), tc.known, tc.pins, false)
+			v, err := newVerifier(Config{}.endpointNames(""), tc.known, tc.pins, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +196,7 @@ func TestHostKeyAlgorithmsFollowKnownHosts(t *testing.T) {
 func TestInsecureAcceptsAnyKeyAndWarns(t *testing.T) {
 	t.Parallel()
 	key := sshd.NewKey(t, sshd.Ed25519)
-	v, err := newVerifier(endpointNames(""), "", "", true)
+	v, err := newVerifier(Config{}.endpointNames(""), "", "", true)
 	if err != nil {
 		t.Fatal(err)
 	}

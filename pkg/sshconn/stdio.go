@@ -35,7 +35,7 @@ func (c *Client) dialStdio(ctx context.Context, conn *sshConn) (net.Conn, error)
 		if err != nil {
 			return nil, err
 		}
-		sc := &stdioConn{sess: sess, command: command, socket: socket, exited: make(chan struct{})}
+		sc := &stdioConn{sess: sess, command: command, socket: socket, socketField: c.plan.cfg.name(FieldDockerSocket), exited: make(chan struct{})}
 		if sc.stdin, err = sess.StdinPipe(); err == nil {
 			sc.stdout, err = sess.StdoutPipe()
 		}
@@ -86,9 +86,11 @@ type stdioConn struct {
 	sess    *ssh.Session
 	command string
 	socket  string
-	stdin   io.WriteCloser
-	stdout  io.Reader
-	stderr  tail
+	// socketField names the Docker socket's field in errors.
+	socketField fieldName
+	stdin       io.WriteCloser
+	stdout      io.Reader
+	stderr      tail
 
 	exited  chan struct{}
 	waitErr error
@@ -113,7 +115,7 @@ func (s *stdioConn) Read(p []byte) (int, error) {
 			msg = s.exitErr().Error()
 		}
 		if msg != "" {
-			return n, fmt.Errorf("`%s` failed on the server: %s: check %s, that the docker CLI is installed there and that dockerd runs", s.command, msg, FieldDockerSocket)
+			return n, fmt.Errorf("`%s` failed on the server: %s: check %s, that the docker CLI is installed there and that dockerd runs", s.command, msg, s.socketField)
 		}
 	}
 	return n, err

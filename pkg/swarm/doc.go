@@ -62,6 +62,6 @@
 // whose values hold a SecretEnv value is shown, whatever its field) and changes nothing.
 //
 // The package never prints and never reads the environment: it reports through a
-// logging.Logger and returns a Result, whose ServicesJSON, ChangedJSON, DurationSeconds and
-// Markdown are the action's outputs and step summary.
+// logging.Logger and returns a Result, from which the action renders its outputs and step
+// summary.
 package swarm

@@ -108,8 +108,7 @@ services:
 			t.Errorf("%s auth = %s@%s, want deployer@localhost:5999 with its password", call, ac.Username, ac.ServerAddress)
 		}
 	}
-	outputs, _ := res.ServicesJSON()
-	for name, text := range map[string]string{"log": e.out.String(), "summary": res.Markdown(), "services output": outputs} {
+	for name, text := range map[string]string{"log": e.out.String(), "result": resultJSON(t, res)} {
 		if strings.Contains(text, password) {
 			t.Errorf("the registry password appears in the %s", name)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twittix/infra/internal/sshinputs"
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/sshconn"
 	"github.com/twittix/infra/pkg/swarm/stackfile"
@@ -110,6 +111,7 @@ func (o *options) local(getenv func(string) string) sshconn.Local {
 		},
 		ConnectTimeout: o.connectTimeout,
 		DockerSocket:   o.dockerSocket,
+		FieldNames:     sshinputs.InputNames,
 	}
 	if o.jumpHost != "" {
 		cfg.Jump = &sshconn.Endpoint{Host: o.jumpHost, Port: o.jumpPort, User: o.jumpUser}

@@ -1,0 +1,17 @@
+package swarm
+
+import "testing"
+
+func TestFileErrorsWalksJoinedAndWrapped(t *testing.T) {
+	t.Parallel()
+	a := &FileError{File: "a.yml", Line: 3, Err: errString("x")}
+	b := &FileError{File: "b.env", Err: errString("y")}
+	err := wrap(join(a, wrap(b)))
+	got := FileErrors(err)
+	if len(got) != 2 || got[0] != a || got[1] != b {
+		t.Errorf("FileErrors = %v, want both, in order", got)
+	}
+	if a.Error() != "a.yml:3: x" || b.Error() != "b.env: y" {
+		t.Errorf("messages = %q, %q", a.Error(), b.Error())
+	}
+}
