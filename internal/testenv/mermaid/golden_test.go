@@ -14,7 +14,7 @@ import (
 // loses its diagram, rather than passing on nothing.
 var diagramGoldens = map[string][]string{
 	"actions/promote/testdata/canary-rolled-back.golden.md": {"xychart"},
-	"pkg/swarm/testdata/render/failure.golden":              {"gantt"},
+	"actions/deploy-swarm/testdata/render/failure.golden":   {"gantt"},
 	"actions/cloud-build/testdata/build-failed.golden.md":   {"gantt"},
 }
 

@@ -57,7 +57,9 @@ func parseEnv(r io.Reader, file string, lookup func(key string) (string, bool)) 
 			bad("no variable name before '=': write KEY=VALUE")
 			continue
 		case strings.ContainsAny(key, " \t"):
-			bad("variable name %q contains whitespace: write KEY=VALUE with no space around '='", key)
+			// Only the first word is quoted: the rest of a line with no '=' may be a secret value
+			// (TOKEN s3cret), which quoting would escape past the log's masks.
+			bad("variable name %q is followed by whitespace: write KEY=VALUE with no space around '='", strings.Fields(key)[0])
 			continue
 		}
 		if !hasValue {

@@ -35,8 +35,8 @@ func TestParseEnv(t *testing.T) {
 		{"crlf line ends", "A=1\r\nB=2\r\n", []envVar{{"A", "1", 1}, {"B", "2", 2}}, nil},
 		{"every bad line reported", "=x\nOK=1\nA B=1\nC\t=2\n", nil, []string{
 			"env:1: no variable name before '=': write KEY=VALUE",
-			"env:3: variable name \"A B\" contains whitespace: write KEY=VALUE with no space around '='",
-			"env:4: variable name \"C\\t\" contains whitespace: write KEY=VALUE with no space around '='",
+			"env:3: variable name \"A\" is followed by whitespace: write KEY=VALUE with no space around '='",
+			"env:4: variable name \"C\" is followed by whitespace: write KEY=VALUE with no space around '='",
 		}},
 		{"invalid utf-8", "A=\xff\n", nil, []string{"env:1: invalid UTF-8: save the file as UTF-8"}},
 	}
@@ -103,7 +103,7 @@ func TestParseEnvString(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	_, err = ParseEnvString("A=1\nBAD KEY=1\n=2")
-	want := "line 2: variable name \"BAD KEY\" contains whitespace: write KEY=VALUE with no space around '='\n" +
+	want := "line 2: variable name \"BAD\" is followed by whitespace: write KEY=VALUE with no space around '='\n" +
 		"line 3: no variable name before '=': write KEY=VALUE"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v, want every bad line by its number:\n%s", err, want)

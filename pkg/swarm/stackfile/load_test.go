@@ -64,7 +64,7 @@ func TestLoadErrorsNameFileAndLine(t *testing.T) {
 			name:     "bad service env_file",
 			dir:      "bad-env-file",
 			load:     []string{"c.yml"},
-			wantFile: "web.env", wantLine: 2, wantMsg: "contains whitespace",
+			wantFile: "web.env", wantLine: 2, wantMsg: "is followed by whitespace",
 		},
 		{
 			name:     "missing file",
