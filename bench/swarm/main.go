@@ -63,6 +63,7 @@ func run(ctx context.Context) error {
 	monitor := flag.Duration("monitor", 2*time.Second, "update_config.monitor of the services")
 	verbose := flag.Bool("v", false, "show the output of both deploys")
 	settle := flag.Duration("settle", 3*time.Second, "pause between two timed deploys, so that one's cleanup does not slow the next")
+	showCalls := flag.Bool("calls", false, "print the Engine API calls of each deploy-swarm update to stderr")
 	rounds := flag.Int("rounds", 3, "update rounds per stack size; the tables show their medians")
 	flag.Parse()
 	if *rounds < 1 {
@@ -107,6 +108,7 @@ func run(ctx context.Context) error {
 	}
 	defer tr.Close()
 	b.tracer = tr
+	b.showCalls = *showCalls
 
 	var (
 		rows   []row
@@ -127,13 +129,14 @@ func run(ctx context.Context) error {
 
 // bench holds the sshd both tools go through and the key they log in with.
 type bench struct {
-	server  *sshd.Server
-	key     string // OpenSSH private key, as the action's ssh_key input
-	docker  string
-	dir     string
-	pathEnv string // PATH with the ssh wrapper first, for docker's ssh:// helper
-	out     io.Writer
-	tracer  *tracer // the Engine API socket deploy-swarm reaches through SSH
+	server    *sshd.Server
+	key       string // OpenSSH private key, as the action's ssh_key input
+	docker    string
+	dir       string
+	pathEnv   string // PATH with the ssh wrapper first, for docker's ssh:// helper
+	out       io.Writer
+	tracer    *tracer // the Engine API socket deploy-swarm reaches through SSH
+	showCalls bool
 }
 
 func newBench(dir, docker string, verbose bool) (*bench, error) {

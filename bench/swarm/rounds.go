@@ -78,6 +78,9 @@ func (b *bench) size(ctx context.Context, c *client.Client, n, rounds int, monit
 				if err != nil {
 					return err
 				}
+				if b.showCalls {
+					printCalls(os.Stderr, b.tracer.recorded(), done.Sub(b.tracer.started()))
+				}
 				if p, ok := phasesOf(b.tracer.recorded(), d, done.Sub(b.tracer.started())); ok {
 					traced = append(traced, p)
 				}

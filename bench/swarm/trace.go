@@ -1,13 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -136,4 +139,18 @@ func (t *tracer) started() time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.start
+}
+
+// printCalls prints calls in the order they started, with completed (Swarm's last update
+// completion) among them.
+func printCalls(w io.Writer, calls []call, completed time.Duration) {
+	slices.SortFunc(calls, func(a, b call) int { return cmp.Compare(a.start, b.start) })
+	shown := false
+	for _, c := range calls {
+		if !shown && c.start > completed {
+			fmt.Fprintf(w, "%8.3f s  (Swarm completed the last update)\n", completed.Seconds())
+			shown = true
+		}
+		fmt.Fprintf(w, "%8.3f s %6.1f ms  %s %s\n", c.start.Seconds(), float64(c.end-c.start)/float64(time.Millisecond), c.method, c.path)
+	}
 }
