@@ -20,6 +20,8 @@ type floorRow struct {
 	floor  time.Duration
 	issued time.Duration // floor: every ServiceUpdate answered
 	lag    time.Duration // floor: Swarm's last completion to the poll that saw it
+	client time.Duration // floor: its run but Swarm's work (updates sent, and lag)
+	ratio  float64       // median of the rounds' deploy-swarm/floor ratios
 	ph     phases        // deploy-swarm
 	traced int           // rounds whose calls could be split into phases
 }
@@ -55,9 +57,9 @@ func (b *bench) size(ctx context.Context, c *client.Client, n, rounds int, monit
 	fmt.Fprintf(os.Stderr, "%2d services create: docker %s, deploy-swarm %s\n", n, round(create.docker), round(create.ours))
 
 	var (
-		docker, ours, floor, issued, lag []time.Duration
-		logins                           [2][]int
-		traced                           []phases
+		docker, ours, floor, issued, lag, client []time.Duration
+		logins                                   [2][]int
+		traced                                   []phases
 	)
 	for r := range rounds {
 		variant := []string{"v2", "v1"}[r%2]
@@ -95,7 +97,8 @@ func (b *bench) size(ctx context.Context, c *client.Client, n, rounds int, monit
 				if err != nil {
 					return err
 				}
-				floor, issued, lag = append(floor, ft.total), append(issued, ft.issued), append(lag, ft.total-done.Sub(ft.start))
+				l := ft.total - done.Sub(ft.start)
+				floor, issued, lag, client = append(floor, ft.total), append(issued, ft.issued), append(lag, l), append(client, ft.issued+l)
 				return nil
 			},
 		}
@@ -111,8 +114,14 @@ func (b *bench) size(ctx context.Context, c *client.Client, n, rounds int, monit
 	fr := floorRow{
 		update: row{services: n, phase: "update", docker: median(docker), ours: median(ours),
 			dockerLogins: medianInt(logins[0]), ourLogins: medianInt(logins[1])},
-		floor: median(floor), issued: median(issued), lag: median(lag), traced: len(traced),
+		floor: median(floor), issued: median(issued), lag: median(lag), client: median(client), traced: len(traced),
 	}
+	// The rounds' ratios: a round's three updates ran back to back, under about the same load.
+	ratios := make([]time.Duration, len(ours))
+	for i := range ours {
+		ratios[i] = time.Duration(float64(time.Second) * ours[i].Seconds() / floor[i].Seconds())
+	}
+	fr.ratio = median(ratios).Seconds()
 	fr.ph = medianPhases(traced)
 	return create, fr, nil
 }
@@ -164,6 +173,7 @@ func medianPhases(ps []phases) phases {
 		wait:    of(func(p phases) time.Duration { return p.wait }),
 		lag:     of(func(p phases) time.Duration { return p.lag }),
 		finish:  of(func(p phases) time.Duration { return p.finish }),
+		client:  of(func(p phases) time.Duration { return p.client }),
 		polls:   count(func(p phases) int { return p.polls }),
 		calls:   count(func(p phases) int { return p.calls }),
 	}
@@ -175,11 +185,14 @@ func printFloor(w io.Writer, rows []floorRow, rounds int, monitor time.Duration)
 	fmt.Fprintf(w, "The floor: one ServiceList, then every ServiceUpdate at once straight to the local Docker socket, "+
 		"then ServiceList and TaskList every %s until every update completed with its tasks running at the new spec "+
 		"(update_config monitor %s, order start-first). deploy-swarm and docker go through SSH.\n\n", floorPoll, monitor)
-	fmt.Fprintln(w, "| Services | Floor | deploy-swarm | `docker stack deploy` | deploy-swarm / floor |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "Client time is a run's wall time less Swarm's work (from the last ServiceUpdate answered to Swarm's "+
+		"completion of the last update): what the client itself adds. The paired ratio is the median of the rounds' own ratios.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Services | Floor | deploy-swarm | `docker stack deploy` | deploy-swarm / floor | paired ratio | client time: floor / deploy-swarm |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %.2fx |\n", r.update.services, sec(r.floor), sec(r.update.ours), sec(r.update.docker),
-			r.update.ours.Seconds()/r.floor.Seconds())
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %.2fx | %.2fx | %d ms / %d ms |\n", r.update.services, sec(r.floor), sec(r.update.ours), sec(r.update.docker),
+			r.update.ours.Seconds()/r.floor.Seconds(), r.ratio, r.client.Milliseconds(), r.ph.client.Milliseconds())
 	}
 	fmt.Fprintf(w, "\n## Where deploy-swarm's update time goes (medians of each phase, from its Engine API calls)\n\n")
 	fmt.Fprintln(w, "Start: inputs, compose load, SSH login, to the first API call. Lock: to the lock's ConfigCreate answered. "+

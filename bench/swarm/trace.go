@@ -89,6 +89,7 @@ type phases struct {
 	wait    time.Duration // last update answered to the end of the poll that saw all done
 	lag     time.Duration // within wait: Swarm's last update completion to the end of that poll
 	finish  time.Duration // that poll to the end of the run: final list, GC, lock release, outputs
+	client  time.Duration // the whole run but Swarm's work (last update answered to its completion)
 	polls   int           // TaskList calls of the wait
 	calls   int           // Engine API calls of the run
 }
@@ -131,6 +132,7 @@ func phasesOf(calls []call, total, completed time.Duration) (phases, bool) {
 	p.wait = lastPoll - lastUpdate
 	p.lag = lastPoll - completed
 	p.finish = total - lastPoll
+	p.client = total - (completed - lastUpdate)
 	return p, true
 }
 

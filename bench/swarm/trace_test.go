@@ -26,7 +26,7 @@ func TestPhasesOf(t *testing.T) {
 		t.Fatal("phasesOf could not split the run")
 	}
 	want := phases{connect: ms(100), lock: ms(40), plan: ms(60), resolve: ms(49), apply: ms(30),
-		wait: ms(2790), lag: ms(30), finish: ms(80), polls: 2, calls: len(calls)}
+		wait: ms(2790), lag: ms(30), finish: ms(80), client: ms(340), polls: 2, calls: len(calls)}
 	if got != want {
 		t.Errorf("phasesOf = %+v, want %+v", got, want)
 	}
