@@ -63,6 +63,7 @@ func run(ctx context.Context) error {
 	monitor := flag.Duration("monitor", 2*time.Second, "update_config.monitor of the services")
 	verbose := flag.Bool("v", false, "show the output of both deploys")
 	settle := flag.Duration("settle", 3*time.Second, "pause between two timed deploys, so that one's cleanup does not slow the next")
+	local := flag.Bool("local", false, "run deploy-swarm on the (traced) local Docker socket instead of through SSH")
 	showCalls := flag.Bool("calls", false, "print the Engine API calls of each deploy-swarm update to stderr")
 	rounds := flag.Int("rounds", 3, "update rounds per stack size; the tables show their medians")
 	flag.Parse()
@@ -108,7 +109,7 @@ func run(ctx context.Context) error {
 	}
 	defer tr.Close()
 	b.tracer = tr
-	b.showCalls = *showCalls
+	b.showCalls, b.local = *showCalls, *local
 
 	var (
 		rows   []row
@@ -137,6 +138,7 @@ type bench struct {
 	out       io.Writer
 	tracer    *tracer // the Engine API socket deploy-swarm reaches through SSH
 	showCalls bool
+	local     bool // deploy-swarm's docker_host is the tracer's socket: no SSH
 }
 
 func newBench(dir, docker string, verbose bool) (*bench, error) {
@@ -229,6 +231,12 @@ func (b *bench) actionDeploy(ctx context.Context, stack, file string) (time.Dura
 		"INPUT_STACK_NAME":    stack,
 		"INPUT_COMPOSE_FILES": file,
 		"GITHUB_WORKSPACE":    b.dir,
+	}
+	if b.local {
+		for _, k := range []string{"INPUT_HOST", "INPUT_PORT", "INPUT_USER", "INPUT_SSH_KEY", "INPUT_KNOWN_HOSTS", "INPUT_DOCKER_SOCKET"} {
+			delete(vars, k)
+		}
+		vars["INPUT_DOCKER_HOST"] = "unix://" + b.tracer.socket
 	}
 	before := b.logins()
 	start := b.tracer.reset()
