@@ -103,6 +103,9 @@ func copyTree(t *testing.T, src string) string {
 			return nil
 		}
 		if d.IsDir() {
+			if name != "." {
+				files[name] = &fstest.MapFile{Mode: fs.ModeDir} // kept when empty, as before
+			}
 			return nil
 		}
 		b, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(name)))
