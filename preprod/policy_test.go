@@ -27,6 +27,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -36,6 +37,7 @@ import (
 	tunnelcmd "github.com/twittix/infra/internal/commands/tunnel"
 	"github.com/twittix/infra/internal/testenv/dockertest"
 	"github.com/twittix/infra/internal/testenv/sshd"
+	"github.com/twittix/infra/internal/testenv/tree"
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/sshconn"
 )
@@ -168,11 +170,8 @@ func TestDeployAccountDeploysAndDoesNothingElse(t *testing.T) {
 	h := newHost(t)
 	stack := dockertest.NewStack(t, docker, "pre")
 
-	ws := t.TempDir()
 	compose := fmt.Sprintf("services:\n  app:\n    image: %s\n    deploy:\n      endpoint_mode: dnsrr\n", dockertest.Image("v1"))
-	if err := os.WriteFile(filepath.Join(ws, "docker-compose.yml"), []byte(compose), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ws := tree.Write(t, tree.Files(map[string]string{"docker-compose.yml": compose}))
 	env := actiontest.NewEnv(t, map[string]string{"GITHUB_WORKSPACE": ws})
 	env.SetInputs(map[string]string{
 		"host": h.server.Host, "port": strconv.Itoa(h.server.Port), "user": h.deploy,
@@ -262,11 +261,7 @@ func TestDeveloperTunnelsAndDoesNothingElse(t *testing.T) {
 	t.Parallel()
 	h := newHost(t)
 	web := httpServer(t)
-	home := t.TempDir()
-	key := filepath.Join(home, "id_ed25519")
-	if err := os.WriteFile(key, []byte(h.devKey.OpenSSH(t)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	home := tree.Write(t, fstest.MapFS{"id_ed25519": {Data: []byte(h.devKey.OpenSSH(t)), Mode: 0o600}})
 	tunnel := func(args ...string) (int, string) {
 		env := actiontest.NewBareEnv(map[string]string{"HOME": home, "USER": h.dev, "GITHUB_WORKSPACE": t.TempDir()})
 		var log actiontest.SyncBuffer

@@ -1,20 +1,15 @@
 package cloudbuild
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/twittix/infra/internal/testenv/golden"
 	"github.com/twittix/infra/pkg/action"
 	cb "github.com/twittix/infra/pkg/cloudbuild"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // at is a moment of a test build, ms milliseconds after it started.
 func at(ms int) time.Time {
@@ -52,22 +47,7 @@ func TestSummaryGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got := summary(tc.o, tc.res, tc.err).String()
-			path := filepath.Join("testdata", tc.name+".golden.md")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("summary differs from %s (-want +got):\n%s", path, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden.md"), got)
 		})
 	}
 }

@@ -1,18 +1,13 @@
 package loadtestaction
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/twittix/infra/internal/testenv/golden"
 	"github.com/twittix/infra/pkg/loadtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestSummaryGolden(t *testing.T) {
 	t.Parallel()
@@ -33,17 +28,5 @@ func TestSummaryGolden(t *testing.T) {
 	res.Verdict = loadtest.Judge(res, th, &loadtest.Comparison{Baseline: base, MaxP99Growth: 20, MaxErrorRatioGrowth: 1})
 
 	got := summary(res, th, base).String()
-	path := filepath.Join("testdata", "summary.golden.md")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("summary differs from %s (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "summary.golden.md"), got)
 }

@@ -2,20 +2,15 @@ package promote
 
 import (
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/twittix/infra/internal/testenv/golden"
 	"github.com/twittix/infra/pkg/cloudrun"
 	"github.com/twittix/infra/pkg/cloudrun/traffic"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestSummaryGolden(t *testing.T) {
 	t.Parallel()
@@ -61,19 +56,7 @@ func TestSummaryGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got := summary(tc.mode, "web", 3, tc.res, tc.err, func(s string) string { return strings.ReplaceAll(s, "s3cr3t", "***") }).String()
-			path := filepath.Join("testdata", tc.name+".golden.md")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("summary differs from %s (-want +got):\n%s", path, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden.md"), got)
 		})
 	}
 }

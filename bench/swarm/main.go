@@ -5,9 +5,12 @@
 // that gives it the same key and pinned host key. For stacks of 1, 5, 10 and 20 services it times
 // the creation of the stack, then an update of every service's image (one replica each,
 // update_config monitor 2s, order start-first), and counts the SSH logins each run made (from
-// sshd's log). It prints a Markdown table with the ratios.
+// sshd's log). It prints a Markdown table with the ratios. In the same run it times the floor of
+// an update, the same image updates sent straight to the local Docker socket (floor.go), and
+// prints deploy-swarm's time over it with where that time goes, from deploy-swarm's Engine API
+// calls recorded by a proxy in front of the socket (trace.go); updates are medians of -rounds.
 //
-//	go run ./bench/swarm [-sizes 1,5,10,20] [-docker /path/to/docker-v29] [-v]
+//	go run ./bench/swarm [-sizes 1,5,10,20] [-rounds 3] [-docker /path/to/docker-v29] [-v]
 //
 // It needs root (sshd), dockerd in swarm mode and Debian's openssh-server and openssh-client. The
 // docker v29 CLI is built once from the docker/cli module source into the user cache directory
@@ -60,7 +63,13 @@ func run(ctx context.Context) error {
 	monitor := flag.Duration("monitor", 2*time.Second, "update_config.monitor of the services")
 	verbose := flag.Bool("v", false, "show the output of both deploys")
 	settle := flag.Duration("settle", 3*time.Second, "pause between two timed deploys, so that one's cleanup does not slow the next")
+	local := flag.Bool("local", false, "run deploy-swarm on the (traced) local Docker socket instead of through SSH")
+	showCalls := flag.Bool("calls", false, "print the Engine API calls of each deploy-swarm update to stderr")
+	rounds := flag.Int("rounds", 3, "update rounds per stack size; the tables show their medians")
 	flag.Parse()
+	if *rounds < 1 {
+		return fmt.Errorf("-rounds: %d is not a number of rounds; give 1 or more", *rounds)
+	}
 	var sizes []int
 	for _, s := range strings.Split(*sizesFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -94,46 +103,42 @@ func run(ctx context.Context) error {
 	}
 	defer b.server.Close()
 
-	var rows []row
+	tr, err := newTracer(filepath.Join(dir, "docker-trace.sock"), strings.TrimPrefix(dockertest.Host(), "unix://"))
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	b.tracer = tr
+	b.showCalls, b.local = *showCalls, *local
+
+	var (
+		rows   []row
+		floors []floorRow
+	)
 	for _, n := range sizes {
-		v1 := b.compose(n, "v1", *monitor)
-		v2 := b.compose(n, "v2", *monitor)
-		stackD, stackO := dockertest.StackName("bd"), dockertest.StackName("bo")
-		for _, phase := range []struct{ name, file string }{{"create", v1}, {"update", v2}} {
-			r := row{services: n, phase: phase.name}
-			time.Sleep(*settle)
-			if r.docker, r.dockerLogins, err = b.dockerDeploy(ctx, stackD, phase.file); err != nil {
-				return err
-			}
-			time.Sleep(*settle)
-			if r.ours, r.ourLogins, err = b.actionDeploy(ctx, stackO, phase.file); err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "%2d services %s: docker %s (%d SSH logins), deploy-swarm %s (%d)\n", n, phase.name,
-				r.docker.Round(10*time.Millisecond), r.dockerLogins, r.ours.Round(10*time.Millisecond), r.ourLogins)
-			rows = append(rows, r)
+		create, fr, err := b.size(ctx, c, n, *rounds, *monitor, *settle)
+		if err != nil {
+			return err
 		}
-		for _, stack := range []string{stackD, stackO} {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-			err := dockertest.RemoveStack(rctx, c, stack)
-			cancel()
-			if err != nil {
-				return err
-			}
-		}
+		rows = append(rows, create, fr.update)
+		floors = append(floors, fr)
 	}
 	printTable(os.Stdout, rows, *monitor)
+	printFloor(os.Stdout, floors, *rounds, *monitor)
 	return nil
 }
 
 // bench holds the sshd both tools go through and the key they log in with.
 type bench struct {
-	server  *sshd.Server
-	key     string // OpenSSH private key, as the action's ssh_key input
-	docker  string
-	dir     string
-	pathEnv string // PATH with the ssh wrapper first, for docker's ssh:// helper
-	out     io.Writer
+	server    *sshd.Server
+	key       string // OpenSSH private key, as the action's ssh_key input
+	docker    string
+	dir       string
+	pathEnv   string // PATH with the ssh wrapper first, for docker's ssh:// helper
+	out       io.Writer
+	tracer    *tracer // the Engine API socket deploy-swarm reaches through SSH
+	showCalls bool
+	local     bool // deploy-swarm's docker_host is the tracer's socket: no SSH
 }
 
 func newBench(dir, docker string, verbose bool) (*bench, error) {
@@ -222,12 +227,19 @@ func (b *bench) actionDeploy(ctx context.Context, stack, file string) (time.Dura
 		"INPUT_USER":          "root",
 		"INPUT_SSH_KEY":       b.key,
 		"INPUT_KNOWN_HOSTS":   b.server.KnownHostsLine(),
+		"INPUT_DOCKER_SOCKET": b.tracer.socket,
 		"INPUT_STACK_NAME":    stack,
 		"INPUT_COMPOSE_FILES": file,
 		"GITHUB_WORKSPACE":    b.dir,
 	}
+	if b.local {
+		for _, k := range []string{"INPUT_HOST", "INPUT_PORT", "INPUT_USER", "INPUT_SSH_KEY", "INPUT_KNOWN_HOSTS", "INPUT_DOCKER_SOCKET"} {
+			delete(vars, k)
+		}
+		vars["INPUT_DOCKER_HOST"] = "unix://" + b.tracer.socket
+	}
 	before := b.logins()
-	start := time.Now()
+	start := b.tracer.reset()
 	code := action.Main(ctx, []string{"deploy-swarm"}, []action.Command{deployswarm.Command},
 		action.WithGetenv(func(k string) string { return vars[k] }), action.WithWriter(b.out))
 	took := time.Since(start)

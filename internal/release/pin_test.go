@@ -7,25 +7,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/twittix/infra/internal/testenv/tree"
 )
 
 const testDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-
-// writeTree writes files (path relative to the returned root -> content) into a temporary directory.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
 
 const (
 	actionYML = "name: a\nruns:\n  using: docker\n  image: docker://ghcr.io/twittix/infra:v1\n  args: [a]\n"
@@ -67,7 +53,7 @@ jobs:
 
 func TestPinRewritesEveryReference(t *testing.T) {
 	t.Parallel()
-	root := writeTree(t, map[string]string{
+	root := tree.Write(t, tree.Files(map[string]string{
 		"actions/a/action.yml":           actionYML,
 		"actions/b/action.yml":           strings.Replace(actionYML, ":v1", "@sha256:"+strings.Repeat("f", 64), 1),
 		".github/workflows/reuse.yml":    reusable,
@@ -75,7 +61,7 @@ func TestPinRewritesEveryReference(t *testing.T) {
 		".github/workflows/scalar.yml":   "on: workflow_call\njobs:\n  x:\n    uses: twittix/infra/.github/workflows/reuse.yml@v1\n",
 		".github/workflows/ci.yml":       ciYML,
 		".github/workflows/dispatch.yml": "on:\n  workflow_dispatch:\njobs:\n  x:\n    uses: twittix/infra/.github/workflows/reuse.yml@v1\n",
-	})
+	}))
 	changed, err := Pin(root, "v9.8.7", testDigest)
 	if err != nil {
 		t.Fatal(err)
@@ -125,10 +111,10 @@ func TestPinRefusesALeftover(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			root := writeTree(t, map[string]string{
+			root := tree.Write(t, tree.Files(map[string]string{
 				"actions/a/action.yml":        actionYML,
 				".github/workflows/reuse.yml": reusable + tc.step,
-			})
+			}))
 			_, err := Pin(root, "v9.8.7", testDigest)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Pin = %v; want an error containing %q", err, tc.want)
@@ -142,7 +128,7 @@ func TestPinRefusesALeftover(t *testing.T) {
 
 func TestPinRefusesBadInput(t *testing.T) {
 	t.Parallel()
-	root := writeTree(t, map[string]string{"actions/a/action.yml": actionYML})
+	root := tree.Write(t, tree.Files(map[string]string{"actions/a/action.yml": actionYML}))
 	_, err := Pin(root, "v1", "latest")
 	for _, want := range []string{`version "v1" does not look like v1.2.3`, `digest "latest" is not an image digest`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -156,7 +142,7 @@ func TestPinRefusesBadInput(t *testing.T) {
 	if _, err := Pin(t.TempDir(), "v1.0.0", testDigest); err == nil || !strings.Contains(err.Error(), "no actions/*/action.yml") {
 		t.Errorf("Pin of an empty tree = %v; want an error saying there is no action", err)
 	}
-	noImage := writeTree(t, map[string]string{"actions/a/action.yml": "name: a\nruns:\n  using: docker\n  image: Dockerfile\n"})
+	noImage := tree.Write(t, tree.Files(map[string]string{"actions/a/action.yml": "name: a\nruns:\n  using: docker\n  image: Dockerfile\n"}))
 	if _, err := Pin(noImage, "v1.0.0", testDigest); err == nil || !strings.Contains(err.Error(), "actions/a/action.yml: no `image: docker://ghcr.io/twittix/infra...` line to pin") {
 		t.Errorf("Pin of an action that builds its Dockerfile = %v; want an error naming it", err)
 	}

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
+	"github.com/twittix/infra/internal/testenv/tree"
 	"github.com/twittix/infra/internal/tfprovider"
 )
 
@@ -89,31 +91,31 @@ func repoTerraformDir(t *testing.T) string {
 // files: init then installs the schema-only provider and writes nothing into the checkout.
 func copyTree(t *testing.T, src string) string {
 	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+	files := fstest.MapFS{}
+	err := fs.WalkDir(os.DirFS(src), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(src, path)
 		if d.Name() == ".terraform" || d.Name() == ".terraform.lock.hcl" || strings.HasSuffix(d.Name(), ".tfstate") {
 			if d.IsDir() {
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
 			return nil
 		}
 		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+			if name != "." {
+				files[name] = &fstest.MapFile{Mode: fs.ModeDir} // kept when empty, as before
+			}
+			return nil
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		b, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(name)))
+		files[name] = &fstest.MapFile{Data: b}
+		return err
 	})
 	if err != nil {
 		t.Fatalf("copy %s: %v", src, err)
 	}
-	return dst
+	return tree.Write(t, files)
 }
 
 // hasTestFiles reports whether terraform test has something to run in dir.

@@ -1,10 +1,13 @@
 package tftest
 
 import (
-	"os"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/twittix/infra/internal/testenv/tree"
 )
 
 // TestCheckLayout checks that a terraform/ without its root module or modules is an error, so
@@ -27,21 +30,14 @@ func TestCheckLayout(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dir := filepath.Join(t.TempDir(), "terraform")
+			files := fstest.MapFS{}
 			if tc.files != nil {
-				if err := os.Mkdir(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
+				files["terraform"] = &fstest.MapFile{Mode: fs.ModeDir}
 			}
 			for _, f := range tc.files {
-				p := filepath.Join(dir, filepath.FromSlash(f))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, nil, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				files["terraform/"+f] = &fstest.MapFile{}
 			}
+			dir := filepath.Join(tree.Write(t, files), "terraform")
 			err := checkLayout(dir)
 			if len(tc.want) == 0 {
 				if err != nil {

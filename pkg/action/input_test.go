@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/twittix/infra/internal/testenv/golden"
 )
 
 // testOptions is every kind of input, bound by declare.
@@ -204,7 +206,7 @@ func TestHelpListsInputsWithDefaults(t *testing.T) {
 	if err := env.runtime().Parse(declare(&o), []string{"--help"}); !errors.Is(err, ErrHelp) {
 		t.Fatalf("Parse(--help) = %v, want ErrHelp", err)
 	}
-	checkGolden(t, "help.golden", env.out.String())
+	golden.Check(t, filepath.Join("testdata", "help.golden"), env.out.String())
 }
 
 func TestSplitList(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/twittix/infra/internal/testenv/golden"
 )
 
 const testKey = `-----BEGIN OPENSSH PRIVATE KEY-----
@@ -200,7 +202,7 @@ func TestSummaryRendering(t *testing.T) {
 	if err := rt.WriteSummary(new(Summary).Paragraph("appended")); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "summary.golden.md", env.file(t, "GITHUB_STEP_SUMMARY"))
+	golden.Check(t, filepath.Join("testdata", "summary.golden.md"), env.file(t, "GITHUB_STEP_SUMMARY"))
 	if out := env.out.String(); out != "" {
 		t.Errorf("WriteSummary printed %q in GitHub Actions, want nothing", out)
 	}

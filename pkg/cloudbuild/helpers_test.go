@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +15,7 @@ import (
 	cbapi "cloud.google.com/go/cloudbuild/apiv1/v2"
 	"cloud.google.com/go/storage"
 	"github.com/twittix/infra/internal/testenv/fakecloudbuild"
+	testtree "github.com/twittix/infra/internal/testenv/tree"
 	"github.com/twittix/infra/pkg/gcp"
 )
 
@@ -98,17 +97,7 @@ func newEnv(t *testing.T, opts fakecloudbuild.Options) *env {
 // tree writes files (name -> content) into a new directory.
 func tree(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testtree.Write(t, testtree.Files(files))
 }
 
 // uploadedNames lists the entries of the uploaded archive, as Cloud Build will unpack it.

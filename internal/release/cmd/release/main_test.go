@@ -6,18 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/twittix/infra/internal/testenv/tree"
 )
 
 func TestRealMain(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	action := filepath.Join(root, "actions", "a", "action.yml")
-	if err := os.MkdirAll(filepath.Dir(action), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(action, []byte("runs:\n  using: docker\n  image: docker://ghcr.io/twittix/infra:v1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	root := tree.Write(t, tree.Files(map[string]string{"actions/a/action.yml": "runs:\n  using: docker\n  image: docker://ghcr.io/twittix/infra:v1\n"}))
 	digest := "sha256:" + strings.Repeat("ab", 32)
 	tests := []struct {
 		name, stdin      string
@@ -51,7 +46,7 @@ func TestRealMain(t *testing.T) {
 			}
 		})
 	}
-	if b, _ := os.ReadFile(action); !strings.Contains(string(b), "image: docker://ghcr.io/twittix/infra@"+digest) {
+	if b, _ := os.ReadFile(filepath.Join(root, "actions", "a", "action.yml")); !strings.Contains(string(b), "image: docker://ghcr.io/twittix/infra@"+digest) {
 		t.Errorf("pin did not pin the image:\n%s", b)
 	}
 }
