@@ -152,18 +152,9 @@ func failure(s *action.Summary, f swarm.ServiceFailure) {
 		s.List(items...)
 	}
 	if len(f.Logs) > 0 {
-		title := logsTitle(f)
+		title := f.LogsTitle()
 		s.Details(strings.ToUpper(title[:1])+title[1:], strings.Join(f.Logs, "\n"))
 	}
-}
-
-// logsTitle introduces the logs of a failure, as swarm's diagnosis does: "last 30 log lines of
-// its failing tasks", or the note that says where they come from instead.
-func logsTitle(f swarm.ServiceFailure) string {
-	if f.LogsNote != "" {
-		return fmt.Sprintf("last %d log lines (%s)", len(f.Logs), f.LogsNote)
-	}
-	return fmt.Sprintf("last %d log lines of its failing tasks", len(f.Logs))
 }
 
 // oneLine escapes text to show literally, on one line.

@@ -1,18 +1,13 @@
 package deployswarm
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/twittix/infra/internal/testenv/golden"
 	"github.com/twittix/infra/pkg/swarm"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of the render tests")
 
 // at is a moment of a test run, ms milliseconds after it started.
 func at(ms int) time.Time {
@@ -90,22 +85,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := "services: " + services + "\nchanged: " + changed + "\nduration: " + durationSeconds(res) + "\n\n" + summary(res).String()
-			path := filepath.Join("testdata", "render", name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestRenderGolden -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("render of %s (-golden +got):\n%s", name, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "render", name+".golden"), got)
 		})
 	}
 }

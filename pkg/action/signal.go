@@ -51,9 +51,3 @@ func notifyContext(parent context.Context, sigs <-chan os.Signal, w io.Writer) (
 		cancel(context.Canceled)
 	}
 }
-
-// CleanupContext returns a context for cleaning up after ctx was cancelled: not cancelled with
-// ctx, and bounded by CleanupBudget.
-func CleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), CleanupBudget)
-}

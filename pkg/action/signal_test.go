@@ -2,7 +2,6 @@ package action
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strings"
 	"syscall"
@@ -40,24 +39,6 @@ func TestSignalsCancelOnceAndLeaveTimeToCleanUp(t *testing.T) {
 			t.Fatalf("the second signal was not noted; log: %q", log.String())
 		}
 		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func TestCleanupContextOutlivesTheCancelledOne(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	cleanup, done := CleanupContext(ctx)
-	defer done()
-	if err := cleanup.Err(); err != nil {
-		t.Fatalf("cleanup context is already done: %v", err)
-	}
-	deadline, ok := cleanup.Deadline()
-	if !ok || time.Until(deadline) > CleanupBudget || time.Until(deadline) < CleanupBudget-time.Second {
-		t.Errorf("cleanup deadline in %s, want about %s", time.Until(deadline), CleanupBudget)
-	}
-	if !errors.Is(ctx.Err(), context.Canceled) {
-		t.Fatal("unreachable")
 	}
 }
 

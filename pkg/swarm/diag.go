@@ -137,7 +137,7 @@ func (f ServiceFailure) logLines() []string {
 		out = append(out, "  "+e)
 	}
 	if len(f.Logs) > 0 {
-		out = append(out, "  "+f.logsTitle()+":")
+		out = append(out, "  "+f.LogsTitle()+":")
 		for _, l := range f.Logs {
 			out = append(out, "  | "+l)
 		}

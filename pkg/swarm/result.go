@@ -99,9 +99,9 @@ type ServiceFailure struct {
 	LogsNote string `json:"logs_note,omitempty"`
 }
 
-// logsTitle introduces the Logs: "last 30 log lines of its failing tasks", followed by the note,
+// LogsTitle introduces the Logs: "last 30 log lines of its failing tasks", followed by the note,
 // if any, that says where they come from instead.
-func (f ServiceFailure) logsTitle() string {
+func (f ServiceFailure) LogsTitle() string {
 	if f.LogsNote != "" {
 		return fmt.Sprintf("last %d log lines (%s)", len(f.Logs), f.LogsNote)
 	}
