@@ -115,7 +115,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.ResolveImage = ResolveAlways
 	case ResolveAlways, ResolveChanged, ResolveNever:
 	default:
-		errs = append(errs, fmt.Errorf("resolve_image: %q is not one of always, changed, never", o.ResolveImage))
+		errs = append(errs, fmt.Errorf("resolve image: %q is not one of always, changed, never", o.ResolveImage))
 	}
 	for i, r := range o.Registries {
 		if r.Server == "" || (r.Username == "" && r.IdentityToken == "") {

@@ -99,11 +99,7 @@ func report(rt *action.Runtime, results []tunnel.CheckResult) int {
 // access needed), else from the swarm over the same SSH connection.
 func (o *options) stackPorts(ctx context.Context, rt *action.Runtime, c *sshconn.Client) ([]tunnel.PublishedPort, error) {
 	if len(o.composeFiles) > 0 {
-		env, err := stackfile.ParseEnvString(o.env)
-		if err != nil {
-			return nil, &action.InputError{Input: "env", Problem: err.Error()}
-		}
-		ports, err := tunnel.ComposePorts(stackfile.LoadOptions{Files: o.composeFiles, EnvFiles: o.envFiles, Env: env})
+		ports, err := tunnel.ComposePorts(stackfile.LoadOptions{Files: o.composeFiles, EnvFiles: o.envFiles, Env: o.env})
 		if err != nil {
 			return nil, fmt.Errorf("failed to read the ports of stack %s from compose_files: %w", o.stack, err)
 		}

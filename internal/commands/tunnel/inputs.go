@@ -31,7 +31,7 @@ type options struct {
 	stack        string
 	composeFiles []string
 	envFiles     []string
-	env          string
+	env          map[string]string // the env input, parsed
 	check        bool
 	checkOnly    bool
 }
@@ -58,8 +58,12 @@ func declare(in *action.Inputs, o *options) {
 	in.PathList(&o.composeFiles, action.Input{Name: "compose_files", MustExist: true,
 		Usage: "The stack's compose files: read --stack's ports from them instead of the swarm (no Docker access needed)"})
 	in.PathList(&o.envFiles, action.Input{Name: "env_files", MustExist: true, Usage: "Env files that interpolate ${VAR} in the compose files, as the deploy does"})
-	in.Multiline(&o.env, action.Input{Name: "env", Usage: "KEY=VALUE lines that interpolate ${VAR} in the compose files; they win over env_files",
-		Validate: func(v string) error { _, err := stackfile.ParseEnvString(v); return err }})
+	var envText string
+	in.Multiline(&envText, action.Input{Name: "env", Usage: "KEY=VALUE lines that interpolate ${VAR} in the compose files; they win over env_files",
+		Validate: func(string) (err error) {
+			o.env, err = stackfile.ParseEnvString(envText) // as stored, line ends normalised
+			return err
+		}})
 	in.Bool(&o.check, action.Input{Name: "check", Default: "false", Usage: "Open each forwarded port once (HTTP GET /) and print what answers, then keep running"})
 	in.Bool(&o.checkOnly, action.Input{Name: "check_only", Default: "false", Usage: "As check, then exit: non-zero when a port does not answer"})
 
