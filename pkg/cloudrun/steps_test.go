@@ -9,6 +9,7 @@ import (
 
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/cloudrun"
+	"github.com/twittix/infra/pkg/field"
 )
 
 func TestCheckSteps(t *testing.T) {
@@ -30,7 +31,7 @@ func TestCheckSteps(t *testing.T) {
 			t.Parallel()
 			var got []cloudrun.StepError
 			for _, err := range action.Flatten(cloudrun.CheckSteps(tc.steps)) {
-				var fe *cloudrun.FieldError
+				var fe *field.Error
 				var se *cloudrun.StepError
 				if !errors.As(err, &fe) || fe.Field != cloudrun.FieldSteps || !errors.As(err, &se) {
 					t.Fatalf("%v: not a *StepError of FieldSteps", err)
@@ -60,9 +61,9 @@ func TestCheckBakes(t *testing.T) {
 	if !errors.As(err, &be) || *be != (cloudrun.BakeError{Bakes: 2, Steps: 3}) {
 		t.Errorf("CheckBakes(2 for 3 steps) = %v, want a *BakeError", err)
 	}
-	var fe *cloudrun.FieldError
+	var fe *field.Error
 	if !errors.As(err, &fe) || fe.Field != cloudrun.FieldBake {
-		t.Errorf("CheckBakes() = %v, want a *FieldError of FieldBake", err)
+		t.Errorf("CheckBakes() = %v, want a *field.Error of FieldBake", err)
 	}
 	if got := len(action.Flatten(err)); got != 2 {
 		t.Errorf("%d problems, want the count and the negative bake time: %v", got, err)
