@@ -14,8 +14,8 @@ import (
 	"github.com/twittix/infra/pkg/gcp"
 )
 
-// Request is one build. Its errors are *field.Error values naming its fields (Image, Config, Region,
-// ...).
+// Request is one build. Its errors are *field.Error values naming its fields (Image, Config,
+// Region, ...).
 type Request struct {
 	// Project is the Google Cloud project ID.
 	Project string

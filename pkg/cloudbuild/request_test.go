@@ -61,8 +61,8 @@ func TestRequestValidate(t *testing.T) {
 	}
 	var named []string
 	for _, line := range strings.Split(err.Error(), "\n") {
-		field, _, _ := strings.Cut(line, ":")
-		named = append(named, field)
+		name, _, _ := strings.Cut(line, ":")
+		named = append(named, name)
 	}
 	want := []field.Name{FieldProject, FieldImage, FieldRegion, FieldWorkerPool, FieldServiceAccount, FieldMachineType, FieldLogging, FieldTimeout, FieldLogsBucket, FieldStagingDir, FieldTags, FieldSubstitutions}
 	if diff := cmp.Diff(want, fieldsOf(err)); diff != "" {

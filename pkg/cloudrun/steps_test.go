@@ -69,3 +69,31 @@ func TestCheckBakes(t *testing.T) {
 		t.Errorf("%d problems, want the count and the negative bake time: %v", got, err)
 	}
 }
+
+// TestNoStepsIsMissing checks a canary without steps reports Steps as a required field left
+// empty, and bad steps as a field that is set.
+func TestNoStepsIsMissing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		steps   []int32
+		missing bool
+	}{
+		{name: "no steps", steps: nil, missing: true},
+		{name: "bad steps", steps: []int32{0}, missing: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := cloudrun.CanaryRequest{Steps: tc.steps, Bake: []time.Duration{time.Minute}}.Validate(false)
+			var steps []*field.Error
+			for _, e := range action.Flatten(err) {
+				if fe := new(field.Error); errors.As(e, &fe) && fe.Field == cloudrun.FieldSteps {
+					steps = append(steps, fe)
+				}
+			}
+			if len(steps) != 1 || steps[0].Missing != tc.missing {
+				t.Fatalf("Validate() = %v, want one problem of Steps with Missing %t", err, tc.missing)
+			}
+		})
+	}
+}
