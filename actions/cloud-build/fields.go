@@ -4,11 +4,12 @@ import (
 	"errors"
 
 	cb "github.com/twittix/infra/pkg/cloudbuild"
+	"github.com/twittix/infra/pkg/field"
 )
 
 // inputOf names the fields of a build request after the inputs that set them: the one table of
 // the action from the domain's fields to its inputs.
-var inputOf = map[cb.Field]string{
+var inputOf = map[field.Name]string{
 	cb.FieldProject:        "project",
 	cb.FieldRegion:         "region",
 	cb.FieldDir:            "source",
@@ -26,14 +27,14 @@ var inputOf = map[cb.Field]string{
 }
 
 // inputName returns the input that sets field f.
-func inputName(f cb.Field) string {
+func inputName(f field.Name) string {
 	if name, ok := inputOf[f]; ok {
 		return name
 	}
 	return string(f)
 }
 
-// inputError is a *cb.FieldError or *cb.BuildError told in terms of the action's inputs.
+// inputError is a *cb.BuildError told in terms of the action's inputs.
 type inputError struct {
 	msg string
 	err error
@@ -42,8 +43,8 @@ type inputError struct {
 func (e *inputError) Error() string { return e.msg }
 func (e *inputError) Unwrap() error { return e.err }
 
-// namedAfterInputs returns err with its *cb.FieldErrors (alone or joined) and *cb.BuildError
-// naming the action's inputs instead of the request's fields.
+// namedAfterInputs returns err with its *field.Error values (alone, joined or wrapped) and
+// *cb.BuildError naming the action's inputs instead of the request's fields.
 func namedAfterInputs(err error) error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var parts []error
@@ -52,11 +53,8 @@ func namedAfterInputs(err error) error {
 		}
 		return errors.Join(parts...)
 	}
-	switch e := err.(type) {
-	case *cb.FieldError:
-		return &inputError{msg: e.Message(inputName), err: e}
-	case *cb.BuildError:
+	if e, ok := err.(*cb.BuildError); ok {
 		return &inputError{msg: e.Message(inputName), err: e}
 	}
-	return err
+	return field.Rename(err, inputOf)
 }

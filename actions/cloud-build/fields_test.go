@@ -13,6 +13,7 @@ import (
 
 	"github.com/twittix/infra/pkg/action"
 	cb "github.com/twittix/infra/pkg/cloudbuild"
+	"github.com/twittix/infra/pkg/field"
 )
 
 // TestRequestErrorsNameTheInputs checks the errors of a build request reach the user naming the
@@ -31,9 +32,9 @@ func TestRequestErrorsNameTheInputs(t *testing.T) {
 	for _, e := range action.Flatten(err) {
 		in, _, _ := strings.Cut(e.Error(), ":")
 		inputs = append(inputs, in)
-		var fe *cb.FieldError
+		var fe *field.Error
 		if !errors.As(e, &fe) {
-			t.Errorf("%v: the request's *FieldError is lost", e)
+			t.Errorf("%v: the request's *field.Error is lost", e)
 		}
 	}
 	want := []string{"project", "image", "region", "worker_pool", "service_account", "machine_type", "logging", "timeout", "logs_bucket", "staging_dir", "tags", "substitutions"}

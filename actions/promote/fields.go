@@ -6,11 +6,12 @@ import (
 
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/cloudrun"
+	"github.com/twittix/infra/pkg/field"
 )
 
 // inputOf names the fields of the Cloud Run requests after the inputs that set them: the one
 // table of the action from the domain's fields to its inputs.
-var inputOf = map[cloudrun.Field]string{
+var inputOf = map[field.Name]string{
 	cloudrun.FieldService: "service",
 	cloudrun.FieldProject: "project",
 	cloudrun.FieldRegion:  "region",
@@ -29,11 +30,11 @@ func inputTerms(err error) error {
 	return err
 }
 
-// inputError tells a *cloudrun.FieldError as a problem of the input that set the field, in the
+// inputError tells a *field.Error of cloudrun as a problem of the input that set the field, in the
 // terms of the inputs (steps are items of a list, bake times its durations); another error is
 // returned as it is.
 func inputError(err error) error {
-	var fe *cloudrun.FieldError
+	var fe *field.Error
 	name, ok := "", false
 	if errors.As(err, &fe) {
 		name, ok = inputOf[fe.Field]
@@ -43,7 +44,7 @@ func inputError(err error) error {
 	}
 	var step *cloudrun.StepError
 	var bakes *cloudrun.BakeError
-	problem := fe.Err.Error()
+	problem := fe.Problem()
 	switch {
 	case errors.As(err, &step) && step.Increase():
 		problem = fmt.Sprintf("must increase: %d is not above %d; e.g. 10,50,100", step.Percent, step.Previous)

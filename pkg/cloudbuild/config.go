@@ -10,6 +10,7 @@ import (
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"github.com/twittix/infra/pkg/cloudbuild/subst"
+	"github.com/twittix/infra/pkg/field"
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -143,7 +144,7 @@ func Prepare(r Request) (*Prepared, error) {
 	var b *cloudbuildpb.Build
 	if r.Image != "" {
 		if _, err := os.Stat(filepath.Join(r.Dir, "Dockerfile")); err != nil {
-			return nil, fieldError(FieldDir, "no Dockerfile in %s, which %s (tag mode) builds; add one, or use %s with a cloudbuild.yaml", r.Dir, FieldImage, FieldConfig)
+			return nil, field.Errorf(FieldDir, "no Dockerfile in %s, which %s (tag mode) builds; add one, or use %s with a cloudbuild.yaml", r.Dir, FieldImage, FieldConfig)
 		}
 		b = &cloudbuildpb.Build{
 			Steps:  []*cloudbuildpb.BuildStep{{Name: DockerBuilder, Args: []string{"build", "--network", "cloudbuild", "--no-cache", "-t", r.Image, "."}}},
@@ -173,7 +174,7 @@ func Prepare(r Request) (*Prepared, error) {
 	p := &Prepared{Build: b}
 	var errs []error
 	for _, e := range report.Errors {
-		errs = append(errs, fieldError(FieldSubstitutions, "%s", e))
+		errs = append(errs, field.Errorf(FieldSubstitutions, "%s", e))
 	}
 	if subst.AllowLoose(b) {
 		for _, w := range report.Loose {
@@ -181,7 +182,7 @@ func Prepare(r Request) (*Prepared, error) {
 		}
 	} else {
 		for _, e := range report.Loose {
-			errs = append(errs, fieldError(FieldSubstitutions, "%s (or set options.substitutionOption: ALLOW_LOOSE in the config)", e))
+			errs = append(errs, field.Errorf(FieldSubstitutions, "%s (or set options.substitutionOption: ALLOW_LOOSE in the config)", e))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -207,35 +208,35 @@ func applyInputs(b *cloudbuildpb.Build, r Request) error {
 	if r.LogsBucket != "" {
 		bucket, prefix, err := ParseGCSURL(r.LogsBucket)
 		if err != nil {
-			return fieldError(FieldLogsBucket, "%v", err)
+			return field.Errorf(FieldLogsBucket, "%v", err)
 		}
 		b.LogsBucket = "gs://" + strings.TrimSuffix(bucket+"/"+prefix, "/")
 	}
 	if r.Logging != "" {
 		mode, err := ParseLogging(r.Logging)
 		if err != nil {
-			return fieldError(FieldLogging, "%v", err)
+			return field.Errorf(FieldLogging, "%v", err)
 		}
 		opts().Logging = mode
 	}
 	if r.MachineType != "" {
 		mt, err := ParseMachineType(r.MachineType)
 		if err != nil {
-			return fieldError(FieldMachineType, "%v", err)
+			return field.Errorf(FieldMachineType, "%v", err)
 		}
 		opts().MachineType = mt
 	}
 	if r.WorkerPool != "" {
 		pool, err := r.poolName()
 		if err != nil {
-			return fieldError(FieldWorkerPool, "%v", err)
+			return field.Errorf(FieldWorkerPool, "%v", err)
 		}
 		opts().Pool = &cloudbuildpb.BuildOptions_PoolOption{Name: pool}
 	}
 	if r.ServiceAccount != "" {
 		sa, err := serviceAccountName(r.Project, r.ServiceAccount)
 		if err != nil {
-			return fieldError(FieldServiceAccount, "%v", err)
+			return field.Errorf(FieldServiceAccount, "%v", err)
 		}
 		b.ServiceAccount = sa
 	}
@@ -245,7 +246,7 @@ func applyInputs(b *cloudbuildpb.Build, r Request) error {
 		case cloudbuildpb.BuildOptions_CLOUD_LOGGING_ONLY, cloudbuildpb.BuildOptions_NONE:
 		default:
 			if b.GetOptions().GetDefaultLogsBucketBehavior() != cloudbuildpb.BuildOptions_REGIONAL_USER_OWNED_BUCKET {
-				return fieldError(FieldServiceAccount, "Cloud Build needs a logs bucket of yours when the build runs as a service account: "+
+				return field.Errorf(FieldServiceAccount, "Cloud Build needs a logs bucket of yours when the build runs as a service account: "+
 					"set %s (gs://BUCKET), or %s to CLOUD_LOGGING_ONLY or NONE", FieldLogsBucket, FieldLogging)
 			}
 		}

@@ -3,7 +3,7 @@
 //
 //   - Request describes the build (tag mode: build the directory's Dockerfile and push Image;
 //     config mode: run a cloudbuild.yaml) and Check validates it once, each problem a
-//     *FieldError naming the field at fault (callers name it after their inputs);
+//     *field.Error naming the field at fault (callers name it after their inputs);
 //   - Prepare makes the Build message, substitutions merged and checked as Cloud Build will;
 //   - Client.Stage packs the directory with gcloud's ignore rules (package source) and streams it
 //     into a resumable upload to gs://<project>_cloudbuild/source (created when missing, refused

@@ -10,11 +10,12 @@ import (
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"github.com/distribution/reference"
 	"github.com/twittix/infra/pkg/cloudbuild/subst"
+	"github.com/twittix/infra/pkg/field"
 	"github.com/twittix/infra/pkg/gcp"
 )
 
-// Request is one build. Its errors are *FieldErrors naming its fields (Image, Config, Region,
-// ...).
+// Request is one build. Its errors are *field.Error values naming its fields (Image, Config,
+// Region, ...).
 type Request struct {
 	// Project is the Google Cloud project ID.
 	Project string
@@ -71,7 +72,7 @@ func (r Request) location() string {
 }
 
 // Validate checks the request as far as it can without reading files or calling Google, and
-// reports every problem at once, each a *FieldError.
+// reports every problem at once, each a *field.Error.
 func (r Request) Validate() error {
 	_, err := r.Check()
 	return err
@@ -91,8 +92,8 @@ func (v ValidRequest) Location() string { return v.r.location() }
 // a worker pool is given and no region, the region is the pool's.
 func (r Request) Check() (ValidRequest, error) {
 	var errs []error
-	bad := func(f Field, format string, args ...any) {
-		errs = append(errs, fieldError(f, format, args...))
+	bad := func(f field.Name, format string, args ...any) {
+		errs = append(errs, field.Errorf(f, format, args...))
 	}
 	if err := gcp.ValidateProjectID(r.Project); err != nil {
 		bad(FieldProject, "%v", err)

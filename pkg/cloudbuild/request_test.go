@@ -12,6 +12,7 @@ import (
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"github.com/google/go-cmp/cmp"
 	"github.com/twittix/infra/pkg/cloudbuild/subst"
+	"github.com/twittix/infra/pkg/field"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
@@ -60,10 +61,10 @@ func TestRequestValidate(t *testing.T) {
 	}
 	var named []string
 	for _, line := range strings.Split(err.Error(), "\n") {
-		field, _, _ := strings.Cut(line, ":")
-		named = append(named, field)
+		name, _, _ := strings.Cut(line, ":")
+		named = append(named, name)
 	}
-	want := []Field{FieldProject, FieldImage, FieldRegion, FieldWorkerPool, FieldServiceAccount, FieldMachineType, FieldLogging, FieldTimeout, FieldLogsBucket, FieldStagingDir, FieldTags, FieldSubstitutions}
+	want := []field.Name{FieldProject, FieldImage, FieldRegion, FieldWorkerPool, FieldServiceAccount, FieldMachineType, FieldLogging, FieldTimeout, FieldLogsBucket, FieldStagingDir, FieldTags, FieldSubstitutions}
 	if diff := cmp.Diff(want, fieldsOf(err)); diff != "" {
 		t.Errorf("fields of the errors (-want +got):\n%s\nerrors:\n%v", diff, err)
 	}
@@ -225,7 +226,7 @@ func TestValidateTags(t *testing.T) {
 	}
 }
 
-func fieldNames(fields []Field) []string {
+func fieldNames(fields []field.Name) []string {
 	var out []string
 	for _, f := range fields {
 		out = append(out, string(f))
@@ -233,11 +234,11 @@ func fieldNames(fields []Field) []string {
 	return out
 }
 
-// fieldsOf returns the fields of the *FieldErrors joined in err, in order.
-func fieldsOf(err error) []Field {
-	var out []Field
+// fieldsOf returns the fields of the *field.Error values joined in err, in order.
+func fieldsOf(err error) []field.Name {
+	var out []field.Name
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-		var fe *FieldError
+		var fe *field.Error
 		if errors.As(e, &fe) {
 			out = append(out, fe.Field)
 		}

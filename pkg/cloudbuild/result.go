@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
+
+	"github.com/twittix/infra/pkg/field"
 )
 
 // Image is an image the build pushed.
@@ -150,11 +152,11 @@ type BuildError struct {
 }
 
 func (e *BuildError) Error() string {
-	return e.Message(func(f Field) string { return string(f) })
+	return e.Message(func(f field.Name) string { return string(f) })
 }
 
 // Message formats the error with the fields of the request it refers to named by name.
-func (e *BuildError) Message(name func(Field) string) string {
+func (e *BuildError) Message(name func(field.Name) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "build %s finished with status %s", e.BuildID, e.Status)
 	if e.Step != nil {

@@ -8,6 +8,7 @@ import (
 
 	"cloud.google.com/go/cloudbuild/apiv1/v2/cloudbuildpb"
 	"github.com/twittix/infra/pkg/cloudbuild/source"
+	"github.com/twittix/infra/pkg/field"
 	"github.com/twittix/infra/pkg/gcp"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -19,7 +20,7 @@ import (
 func ListFiles(r Request) (*source.Listing, error) {
 	l, err := source.List(r.Dir, source.ListOptions{IgnoreFile: r.IgnoreFile})
 	if err != nil {
-		return nil, fieldError(FieldDir, "%v", err)
+		return nil, field.Errorf(FieldDir, "%v", err)
 	}
 	return l, nil
 }
@@ -50,7 +51,7 @@ func (c *Client) RunValid(ctx context.Context, v ValidRequest) (*Result, error) 
 		return nil, err
 	}
 	if r.Image != "" && !slices.Contains(listing.Paths(), "Dockerfile") {
-		return nil, fieldError(FieldDir, "the Dockerfile is excluded from the upload by the %s rules; remove it from the ignore file", listing.Rules.Source)
+		return nil, field.Errorf(FieldDir, "the Dockerfile is excluded from the upload by the %s rules; remove it from the ignore file", listing.Rules.Source)
 	}
 	c.describe(listing)
 	staged, err := c.Stage(ctx, r.Project, r.StagingDir, listing)
@@ -88,7 +89,7 @@ func (c *Client) RunValid(ctx context.Context, v ValidRequest) (*Result, error) 
 	return res, err
 }
 
-// explainLocation makes the service's refusal of a region it does not serve a *FieldError of the
+// explainLocation makes the service's refusal of a region it does not serve a *field.Error of the
 // Region: well-formed regions are not checked against a list (regions are added over time), so
 // this is where a mistyped one shows.
 func explainLocation(location string, err error) error {
@@ -103,7 +104,7 @@ func explainLocation(location string, err error) error {
 	if closest != "" {
 		hint = fmt.Sprintf(" (did you mean %s?)", closest)
 	}
-	return fieldError(FieldRegion, "Cloud Build refused the build in %q, a region this action does not know%s; check the %s input: %v", location, hint, FieldRegion, err)
+	return field.Errorf(FieldRegion, "Cloud Build refused the build in %q, a region this action does not know%s; check the %s input: %v", location, hint, FieldRegion, err)
 }
 
 // describe says what is uploaded, as gcloud does, with what was left out.

@@ -14,6 +14,7 @@ import (
 	"cloud.google.com/go/storage"
 	"github.com/google/uuid"
 	"github.com/twittix/infra/pkg/cloudbuild/source"
+	"github.com/twittix/infra/pkg/field"
 	"github.com/twittix/infra/pkg/gcp"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
@@ -60,7 +61,7 @@ func (c *Client) Stage(ctx context.Context, project, stagingDir string, l *sourc
 	if stagingDir != "" {
 		var err error
 		if bucket, prefix, err = ParseGCSURL(stagingDir); err != nil {
-			return nil, fieldError(FieldStagingDir, "%v", err)
+			return nil, field.Errorf(FieldStagingDir, "%v", err)
 		}
 		isDefault = false
 	}
@@ -142,7 +143,7 @@ func (c *Client) ensureBucket(ctx context.Context, project, bucket string, isDef
 		}
 	case err != nil:
 		if gcp.IsPermissionDenied(err) && isDefault {
-			return fieldError(FieldStagingDir, "the default staging bucket gs://%s exists but cannot be read; it may belong to another project: set %s to a bucket of yours (%v)", bucket, FieldStagingDir, gcp.Explain(err))
+			return field.Errorf(FieldStagingDir, "the default staging bucket gs://%s exists but cannot be read; it may belong to another project: set %s to a bucket of yours (%v)", bucket, FieldStagingDir, gcp.Explain(err))
 		}
 		return fmt.Errorf("failed to read the staging bucket gs://%s: %w", bucket, gcp.Explain(err))
 	}
@@ -154,7 +155,7 @@ func (c *Client) ensureBucket(ctx context.Context, project, bucket string, isDef
 		return fmt.Errorf("failed to list the buckets of project %s: %w", project, gcp.Explain(err))
 	}
 	if !owned {
-		return fieldError(FieldStagingDir, "a bucket named %s already exists and is owned by another project; set %s to a bucket of yours (gs://BUCKET/source)", bucket, FieldStagingDir)
+		return field.Errorf(FieldStagingDir, "a bucket named %s already exists and is owned by another project; set %s to a bucket of yours (gs://BUCKET/source)", bucket, FieldStagingDir)
 	}
 	return nil
 }

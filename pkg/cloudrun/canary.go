@@ -10,6 +10,7 @@ import (
 	"cloud.google.com/go/run/apiv2/runpb"
 
 	"github.com/twittix/infra/pkg/cloudrun/traffic"
+	"github.com/twittix/infra/pkg/field"
 )
 
 // CanaryRequest asks for traffic to be moved to a revision in steps, each baked under a gate.
@@ -42,7 +43,7 @@ type Step struct {
 func (r CanaryRequest) Validate(hasMetrics bool) error {
 	errs := []error{r.Service.Validate()}
 	if len(r.Steps) == 0 {
-		errs = append(errs, &FieldError{Field: FieldSteps, Err: errors.New("no canary steps: give increasing percents, e.g. 10,50,100")})
+		errs = append(errs, field.Missingf(FieldSteps, "no canary steps: give increasing percents, e.g. 10,50,100"))
 	}
 	errs = append(errs, CheckSteps(r.Steps), CheckBakes(len(r.Steps), r.Bake))
 	errs = append(errs, r.Gate.validate(hasMetrics))

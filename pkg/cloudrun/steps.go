@@ -4,29 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/twittix/infra/pkg/field"
 )
 
-// Field names a field of a request in the errors about it.
-type Field string
-
-// The fields that errors name: of a ServiceRef, of a CanaryRequest.
+// The fields that errors name: of a ServiceRef, of a CanaryRequest. A problem with one is a
+// *field.Error whose cause says what (a *StepError or a *BakeError for the canary's rules).
 const (
-	FieldService Field = "Service"
-	FieldProject Field = "Project"
-	FieldRegion  Field = "Region"
-	FieldSteps   Field = "Steps"
-	FieldBake    Field = "Bake"
+	FieldService field.Name = "Service"
+	FieldProject field.Name = "Project"
+	FieldRegion  field.Name = "Region"
+	FieldSteps   field.Name = "Steps"
+	FieldBake    field.Name = "Bake"
 )
-
-// FieldError is a problem with a field of a request; Err says what (a *StepError or a
-// *BakeError for the canary's rules).
-type FieldError struct {
-	Field Field
-	Err   error
-}
-
-func (e *FieldError) Error() string { return e.Err.Error() }
-func (e *FieldError) Unwrap() error { return e.Err }
 
 // StepError is a canary step that breaks the rules: its percent is outside 1 to 100, or it is not
 // above the step before (Previous).
@@ -50,15 +40,15 @@ func (e *StepError) Error() string {
 }
 
 // CheckSteps checks the percents of a canary's steps: each from 1 to 100, each above the one
-// before. Each problem is a *FieldError of FieldSteps with a *StepError, all of them joined.
+// before. Each problem is a *field.Error of FieldSteps with a *StepError, all of them joined.
 func CheckSteps(steps []int32) error {
 	var errs []error
 	for i, p := range steps {
 		switch {
 		case p < 1 || p > 100:
-			errs = append(errs, &FieldError{Field: FieldSteps, Err: &StepError{Step: i + 1, Percent: p}})
+			errs = append(errs, field.Wrap(FieldSteps, &StepError{Step: i + 1, Percent: p}))
 		case i > 0 && p <= steps[i-1]:
-			errs = append(errs, &FieldError{Field: FieldSteps, Err: &StepError{Step: i + 1, Percent: p, Previous: steps[i-1]}})
+			errs = append(errs, field.Wrap(FieldSteps, &StepError{Step: i + 1, Percent: p, Previous: steps[i-1]}))
 		}
 	}
 	return errors.Join(errs...)
@@ -75,15 +65,15 @@ func (e *BakeError) Error() string {
 }
 
 // CheckBakes checks there is one bake time for all the steps or one per step, none negative.
-// Each problem is a *FieldError of FieldBake, all of them joined.
+// Each problem is a *field.Error of FieldBake, all of them joined.
 func CheckBakes(steps int, bakes []time.Duration) error {
 	var errs []error
 	if n := len(bakes); n != 1 && n != steps {
-		errs = append(errs, &FieldError{Field: FieldBake, Err: &BakeError{Bakes: n, Steps: steps}})
+		errs = append(errs, field.Wrap(FieldBake, &BakeError{Bakes: n, Steps: steps}))
 	}
 	for _, b := range bakes {
 		if b < 0 {
-			errs = append(errs, &FieldError{Field: FieldBake, Err: fmt.Errorf("bake time %s is negative", b)})
+			errs = append(errs, field.Errorf(FieldBake, "bake time %s is negative", b))
 		}
 	}
 	return errors.Join(errs...)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/twittix/infra/pkg/action"
 	"github.com/twittix/infra/pkg/cloudrun"
+	"github.com/twittix/infra/pkg/field"
 )
 
 func TestCheckSteps(t *testing.T) {
@@ -30,7 +31,7 @@ func TestCheckSteps(t *testing.T) {
 			t.Parallel()
 			var got []cloudrun.StepError
 			for _, err := range action.Flatten(cloudrun.CheckSteps(tc.steps)) {
-				var fe *cloudrun.FieldError
+				var fe *field.Error
 				var se *cloudrun.StepError
 				if !errors.As(err, &fe) || fe.Field != cloudrun.FieldSteps || !errors.As(err, &se) {
 					t.Fatalf("%v: not a *StepError of FieldSteps", err)
@@ -60,11 +61,39 @@ func TestCheckBakes(t *testing.T) {
 	if !errors.As(err, &be) || *be != (cloudrun.BakeError{Bakes: 2, Steps: 3}) {
 		t.Errorf("CheckBakes(2 for 3 steps) = %v, want a *BakeError", err)
 	}
-	var fe *cloudrun.FieldError
+	var fe *field.Error
 	if !errors.As(err, &fe) || fe.Field != cloudrun.FieldBake {
-		t.Errorf("CheckBakes() = %v, want a *FieldError of FieldBake", err)
+		t.Errorf("CheckBakes() = %v, want a *field.Error of FieldBake", err)
 	}
 	if got := len(action.Flatten(err)); got != 2 {
 		t.Errorf("%d problems, want the count and the negative bake time: %v", got, err)
+	}
+}
+
+// TestNoStepsIsMissing checks a canary without steps reports Steps as a required field left
+// empty, and bad steps as a field that is set.
+func TestNoStepsIsMissing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		steps   []int32
+		missing bool
+	}{
+		{name: "no steps", steps: nil, missing: true},
+		{name: "bad steps", steps: []int32{0}, missing: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := cloudrun.CanaryRequest{Steps: tc.steps, Bake: []time.Duration{time.Minute}}.Validate(false)
+			var steps []*field.Error
+			for _, e := range action.Flatten(err) {
+				if fe := new(field.Error); errors.As(e, &fe) && fe.Field == cloudrun.FieldSteps {
+					steps = append(steps, fe)
+				}
+			}
+			if len(steps) != 1 || steps[0].Missing != tc.missing {
+				t.Fatalf("Validate() = %v, want one problem of Steps with Missing %t", err, tc.missing)
+			}
+		})
 	}
 }
