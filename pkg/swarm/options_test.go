@@ -44,7 +44,7 @@ func TestOptionsReportEveryProblem(t *testing.T) {
 	t.Parallel()
 	_, err := Options{Stack: "bad stack!", ResolveImage: "sometimes", Timeout: -1,
 		Registries: []RegistryCredential{{Username: "u"}}}.withDefaults()
-	for _, want := range []string{"stack:", "compose files:", "resolve_image:", "registry credential 1:", "must not be negative"} {
+	for _, want := range []string{"stack:", "compose files:", "resolve image:", "registry credential 1:", "must not be negative"} {
 		if err == nil || !contains(err.Error(), want) {
 			t.Errorf("error %v does not mention %q", err, want)
 		}
