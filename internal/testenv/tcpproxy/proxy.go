@@ -76,14 +76,17 @@ func (p *Proxy) Active() int {
 }
 
 // Cut closes every connection currently open through the proxy, on both sides, and returns how
-// many it closed.
+// many it closed. They are forgotten at once, not when their copy loops notice, so that Active,
+// Stall and a second Cut right after count only the connections opened since.
 func (p *Proxy) Cut() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	n := len(p.links)
 	for l := range p.links {
 		l.close()
+		delete(p.links, l)
 	}
-	return len(p.links)
+	return n
 }
 
 // Stall makes every connection currently open through the proxy carry nothing more, in either

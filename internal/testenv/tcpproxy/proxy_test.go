@@ -58,6 +58,11 @@ func TestProxyForwardsCutsAndStalls(t *testing.T) {
 	if got := p.Cut(); got != 1 {
 		t.Errorf("Cut() = %d, want 1 connection closed", got)
 	}
+	// A cut connection is forgotten at once, not when its copy loops wake up: a Stall or Cut
+	// right after must not count it again.
+	if got := p.Active(); got != 0 {
+		t.Errorf("Active() = %d right after Cut, want 0", got)
+	}
 	if _, err := roundTrip(c, r, "again", 10*time.Second); err == nil {
 		t.Errorf("a cut connection still carries data")
 	}
