@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,8 +125,37 @@ func (r *run) undo(ctx context.Context, p *plan, s *desiredService, t *target, c
 	return nil
 }
 
-// rollbackService puts one updated service back to the spec it had before the run.
+// sequenceRetries is how many times a rollback is written again after Swarm answered that the
+// service changed since it was read.
+const sequenceRetries = 3
+
+// rollbackService puts one updated service back to the spec it had before the run. Swarm moves a
+// service's version on by itself while an update progresses (its update status is stored in the
+// service), so the version read before may be stale: Swarm then refuses the write with "update
+// out of sequence", and the service is read again and the rollback decided anew.
 func (r *run) rollbackService(ctx context.Context, p *plan, s *desiredService, cur swarm.Service) error {
+	for try := 1; ; try++ {
+		err := r.rollbackOnce(ctx, p, s, cur)
+		if err == nil || !outOfSequence(err) || try == sequenceRetries {
+			return err
+		}
+		res, ierr := r.c.ServiceInspect(ctx, cur.ID, client.ServiceInspectOptions{})
+		if ierr != nil {
+			return errors.Join(err, fmt.Errorf("failed to read service %s again: %w", s.name, ierr))
+		}
+		cur = res.Service
+	}
+}
+
+// outOfSequence reports whether Swarm refused a service update because the service changed since
+// the version the update carries (swarmkit's ErrSequenceConflict, which reaches the client as
+// text only).
+func outOfSequence(err error) bool {
+	return strings.Contains(err.Error(), "update out of sequence")
+}
+
+// rollbackOnce is one attempt of rollbackService on the service as last read.
+func (r *run) rollbackOnce(ctx context.Context, p *plan, s *desiredService, cur swarm.Service) error {
 	if us := cur.UpdateStatus; us != nil &&
 		(us.State == swarm.UpdateStateRollbackStarted || us.State == swarm.UpdateStateRollbackCompleted) {
 		r.log.Infof("Service %s: Swarm is rolling it back already", s.name)
