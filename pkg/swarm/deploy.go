@@ -21,7 +21,7 @@ import (
 // waiting, releases the stack's lock, neither rolls back (Swarm goes on with the updates it
 // started) nor removes secrets and configs, and returns the error with a Result whose unfinished
 // services are "pending". Input errors come back before the swarm is touched, located in their
-// file where possible (see FileErrors). The package documentation lists what a user must know.
+// file where possible (see stackfile.FileErrors). The package documentation lists what a user must know.
 func Deploy(ctx context.Context, c Client, log logging.Logger, opts Options) (*Result, error) {
 	start := time.Now()
 	opts, err := opts.withDefaults()

@@ -9,10 +9,6 @@ import (
 // FileError is an input error located in a compose file or an env file (see stackfile.FileError).
 type FileError = stackfile.FileError
 
-// FileErrors returns every FileError in the tree of err, in order, so that each can become its
-// own annotation.
-func FileErrors(err error) []*FileError { return stackfile.FileErrors(err) }
-
 // errLocked is wrapped by the error Deploy returns when another run holds the stack.
 var errLocked = errors.New("stack is locked by another deploy")
 

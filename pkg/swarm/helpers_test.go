@@ -2,8 +2,6 @@ package swarm
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,14 +141,6 @@ type syncBuffer = actiontest.SyncBuffer
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func decodeAuthForTest(s string) (*registry.AuthConfig, error) { return authconfig.Decode(s) }
-
-type errString string
-
-func (e errString) Error() string { return string(e) }
-
-func join(errs ...error) error { return errors.Join(errs...) }
-
-func wrap(err error) error { return fmt.Errorf("context: %w", err) }
 
 // faultyClient is the real daemon's client with some calls replaced, to make the daemon do what it
 // cannot be made to do on demand: hang, or fail. A nil hook calls the daemon.
